@@ -1,0 +1,1 @@
+"""Analysis definitions and stored results (built in the live-analyses issue)."""

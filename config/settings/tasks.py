@@ -1,0 +1,54 @@
+"""Celery: Redis when REDIS_URL is set, otherwise a broker in files under DATA_DIR.
+
+The reliability options follow the recompute protocol in DESIGN.md: a task is
+acknowledged only after it ran, a task whose worker died goes back to the
+queue, and each worker takes one task at a time.
+"""
+
+from config.env import env_int, env_str
+
+from .environment import DATA_DIR
+
+REDIS_URL = env_str("REDIS_URL", "")
+
+# How long Redis waits before handing an unacknowledged task of a dead worker
+# to another one. Well above the longest task; the periodic sweep covers the gap.
+CELERY_VISIBILITY_TIMEOUT = env_int("OPENSYNTH_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=10)
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+else:
+    # kombu's filesystem transport: an embedded broker that needs nothing installed,
+    # shared by the web process and the worker started by `make run`.
+    _broker_dir = DATA_DIR / "broker"
+    (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+
+# Results live in our own tables, not in a Celery result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A reviewer's save must not hang when the broker is down: publishing gives up
+# quickly, the data is already committed and the periodic sweep catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict = {}

@@ -1,0 +1,25 @@
+"""Platform-level records that belong to no review."""
+
+from django.conf import settings
+from django.db import models
+
+
+class WorkerPing(models.Model):
+    """A round trip through the broker to a worker, asked for from the status page.
+
+    It shows a person (and a monitoring probe) that the queue and at least one
+    worker are alive: the web process writes the row and queues a task; the
+    worker that runs it stamps the row.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    worker_hostname = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        state = f"answered by {self.worker_hostname}" if self.answered_at else "waiting"
+        return f"Worker ping {self.pk} ({state})"

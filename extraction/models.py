@@ -1,0 +1,1 @@
+"""Studies, arms, outcomes and extracted values (built in the extraction issue)."""

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from reviews import api
+
+urlpatterns = [
+    path("reviews/", api.ReviewListApi.as_view(), name="api-reviews"),
+    path("reviews/<int:review_id>/", api.ReviewDetailApi.as_view(), name="api-review"),
+    path("reviews/<int:review_id>/members/", api.MemberListApi.as_view(), name="api-members"),
+    path(
+        "reviews/<int:review_id>/members/<int:membership_id>/",
+        api.MemberDetailApi.as_view(),
+        name="api-member",
+    ),
+]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from reviews import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("new/", views.review_create, name="create"),
+    path("<int:review_id>/", views.review_detail, name="detail"),
+    path("<int:review_id>/settings/", views.review_settings, name="settings"),
+    path("<int:review_id>/members/", views.members, name="members"),
+    path("<int:review_id>/members/<int:membership_id>/role/", views.member_change_role, name="member_role"),
+    path("<int:review_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+]
