@@ -1,0 +1,127 @@
+"""Patient-level (IPD) time-to-event analysis: one-stage stratified Cox, log-rank, Kaplan-Meier, two-stage.
+
+The numbers follow R survival: coxph(Surv(time, event) ~ treatment + strata(trial), ties = "efron"),
+survdiff(... + strata(trial)) and survfit(Surv(time, event) ~ treatment). The work is done in
+survival_cox.py (Cox model, interaction tests) and survival_km.py (Kaplan-Meier, log-rank).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.engine.errors import ConvergenceError, InputError
+from analysis.engine.survival_cox import (
+    cox_from_ipd,
+    cox_treatment_effect,
+    fit_cox,
+    interaction_from_ipd,
+    interaction_test,
+)
+from analysis.engine.survival_data import IpdData, prepare_ipd
+from analysis.engine.survival_km import (
+    kaplan_meier,
+    kaplan_meier_by_arm,
+    km_from_ipd,
+    logrank_from_ipd,
+    logrank_test,
+)
+
+__all__ = [
+    "analyse_ipd",
+    "cox_treatment_effect",
+    "fit_cox",
+    "interaction_test",
+    "kaplan_meier",
+    "kaplan_meier_by_arm",
+    "logrank_test",
+    "per_trial_estimates",
+    "prepare_ipd",
+]
+
+
+def analyse_ipd(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    treatment: str,
+    control: str | None = None,
+    strata: str | None = None,
+    covariates: Sequence[str] = (),
+    interaction: str | None = None,
+    km_times: Sequence[float] = (),
+    ties: str = "efron",
+) -> dict:
+    """Everything a reviewer sees for IPD: stratified Cox HR, log-rank, KM per arm, optional interaction."""
+    ipd = prepare_ipd(
+        data,
+        time=time,
+        event=event,
+        treatment=treatment,
+        control=control,
+        strata=strata,
+        covariates=[*covariates, *([interaction] if interaction else [])],
+    )
+    result = cox_from_ipd(ipd, covariates=covariates, ties=ties)
+    km = km_from_ipd(ipd, km_times)
+    result["km"] = km["at_times"]
+    result["km_curves"] = km["curves"]
+    result["logrank"] = logrank_from_ipd(ipd)
+    if interaction:
+        result["interaction"] = interaction_from_ipd(ipd, interaction, ties=ties)
+    result["notes"] = list(ipd.notes)
+    return result
+
+
+def per_trial_estimates(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    treatment: str,
+    trial: str,
+    control: str | None = None,
+    ties: str = "efron",
+) -> list[dict]:
+    """Log HR and SE of treatment in each trial (unstratified Cox), rows ready for pooling as yi, sei.
+
+    A trial whose HR cannot be estimated (say no events in one arm) gets yi = sei = None and a note.
+    """
+    ipd = prepare_ipd(data, time=time, event=event, treatment=treatment, control=control, strata=trial)
+    if len(ipd.arm_levels) != 2:
+        raise InputError("per-trial hazard ratios need exactly two arms (treatment and control)")
+    rows = []
+    for code, study in enumerate(ipd.stratum_levels):
+        keep = ipd.stratum == code
+        rows.append(_trial_row(ipd, keep, study, ties))
+    return rows
+
+
+def _trial_row(ipd: IpdData, keep: np.ndarray, study: str, ties: str) -> dict:
+    arm, event = ipd.arm[keep], ipd.event[keep]
+    n = np.bincount(arm, minlength=2)
+    events = np.bincount(arm, weights=event, minlength=2).astype(int)
+    row = {
+        "study": study,
+        "yi": None,
+        "sei": None,
+        "control": ipd.arm_levels[0],
+        "treatment": ipd.arm_levels[1],
+        "n_control": int(n[0]),
+        "n_treatment": int(n[1]),
+        "events_control": int(events[0]),
+        "events_treatment": int(events[1]),
+    }
+    if n.min() == 0:
+        row["note"] = "only one arm in this trial; no hazard ratio"
+        return row
+    try:
+        fit = fit_cox(ipd.time[keep], event, (arm == 1).astype(float), names=["treatment"], ties=ties)
+    except (InputError, ConvergenceError) as exc:
+        row["note"] = str(exc)
+        return row
+    row["yi"], row["sei"] = float(fit.coef[0]), float(fit.se[0])
+    return row
