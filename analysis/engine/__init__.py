@@ -1,0 +1,59 @@
+"""The statistics of the platform: effect sizes, pooling, heterogeneity, subgroups,
+meta-regression, small-study tests (and, from .survival, Cox and Kaplan-Meier).
+
+Pure Python on numpy/scipy: no Django import anywhere under this package.
+"""
+
+from .effect_sizes import MEASURES, EffectSizes, back_transform, compute_effect_sizes
+from .errors import ConvergenceError, EngineError, InputError
+from .heterogeneity import q_profile_interval
+from .io import detect_input_kind, json_safe, read_csv
+from .meta_analysis import pool_effects, run_pooled_analysis
+from .moderators import (
+    MetaRegression,
+    SubgroupAnalysis,
+    design_matrix,
+    meta_regression,
+    subgroup_analysis,
+    test_of_subgroup_differences,
+)
+from .pooling import METHODS, PooledEstimate, pool_inverse_variance, pool_mantel_haenszel, pool_peto
+from .small_study import EggerTest, egger_test, leave_one_out
+from .tau2 import TAU2_METHODS, estimate_tau2
+
+pool = pool_inverse_variance
+
+__all__ = [
+    "MEASURES",
+    "METHODS",
+    "TAU2_METHODS",
+    "ConvergenceError",
+    "EffectSizes",
+    "EggerTest",
+    "EngineError",
+    "InputError",
+    "MetaRegression",
+    "PooledEstimate",
+    "SubgroupAnalysis",
+    "back_transform",
+    "compute_effect_sizes",
+    "design_matrix",
+    "detect_input_kind",
+    "egger_test",
+    "estimate_tau2",
+    "json_safe",
+    "leave_one_out",
+    "meta_regression",
+    "pool",
+    "pool_effects",
+    "pool_inverse_variance",
+    "pool_mantel_haenszel",
+    "pool_peto",
+    "q_profile_interval",
+    "read_csv",
+    "run_pooled_analysis",
+    "subgroup_analysis",
+    "test_of_subgroup_differences",
+]
+
+# Survival / IPD (Cox, Kaplan-Meier) exports follow below.

@@ -1,0 +1,228 @@
+"""One pooled analysis from study rows to a JSON-able result: the engine's main entry point."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .effect_sizes import EffectSizes, back_transform, compute_effect_sizes
+from .errors import InputError
+from .io import json_safe, rows_from, study_label
+from .moderators import design_matrix, level_name, meta_regression, test_of_subgroup_differences
+from .pooling import (
+    INVERSE_VARIANCE_METHODS,
+    METHODS,
+    TESTS,
+    PooledEstimate,
+    critical_value,
+    pool_inverse_variance,
+    pool_mantel_haenszel,
+    pool_peto,
+)
+from .small_study import egger_test, leave_one_out
+
+
+def pool_effects(effects: EffectSizes, method: str, test: str = "z", level: float = 95.0) -> PooledEstimate:
+    """Pool computed effect sizes with any method: inverse variance, Mantel-Haenszel or Peto."""
+    method = method.upper()
+    if method in ("MH", "PETO"):
+        if effects.tables is None:
+            raise InputError(f"method {method} needs 2×2 counts (ai, bi, ci, di or ai, n1i, ci, n2i)")
+        if test != "z":
+            raise InputError(f"the {test} test applies to random-effects models, not to {method}")
+        if method == "MH":
+            return pool_mantel_haenszel(effects.tables, effects.measure, effects.yi, effects.vi, level)
+        if effects.measure != "OR":
+            raise InputError(f"Peto's method gives an odds ratio; use --measure OR, not {effects.measure}")
+        return pool_peto(effects.tables, effects.k, level)
+    return pool_inverse_variance(effects.yi, effects.vi, method, test, level)
+
+
+def run_pooled_analysis(
+    data,
+    measure: str,
+    method: str = "REML",
+    test: str = "z",
+    subgroup: str | None = None,
+    mods: list[str] | None = None,
+    egger: bool = False,
+    level: float = 95.0,
+    leave_one_out_analysis: bool = False,
+) -> dict:
+    """Compute effect sizes, pool them and return the JSON-able result dict.
+
+    Top-level keys: the pooled result (k, estimate, se, ci_lower, ci_upper,
+    pval, q, q_pval, tau2, i2, h2, pi_lower, pi_upper, tau2_ci_lower ...),
+    ``summary`` (back-transformed), ``studies`` (per-study rows for forest
+    plots), and when asked ``subgroups`` with ``q_between``, ``df_between``,
+    ``q_between_pval``; ``moderators`` with ``qm``, ``qm_pval``, ``r2`` (the
+    top-level tau², Q and I² are then the residual ones); ``egger``;
+    ``leave_one_out``. ``warnings`` and ``notes`` are lists of strings.
+    """
+    measure, method = measure.upper(), method.upper()
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if test not in TESTS:
+        raise InputError(f"unknown test {test!r}; choose 'z' or 'knha'")
+    if not 0 < level < 100:
+        raise InputError(f"the confidence level must be between 0 and 100, not {level}")
+    mods = list(mods or [])
+    rows = rows_from(data)
+    warnings: list[str] = []
+    rows = _drop_rows_missing(rows, [c for c in [subgroup, *mods] if c], warnings)
+    effects = compute_effect_sizes(rows, measure)
+    warnings.extend(effects.warnings)
+    notes = list(effects.notes)
+
+    overall = pool_effects(effects, method, test, level)
+    notes.extend(overall.notes)
+    result = {
+        "measure": measure,
+        "method": method,
+        "test": test,
+        "level": level,
+        "input_kind": effects.input_kind,
+    }
+    result.update(overall.as_dict())
+    result["summary"] = _summary(overall, effects)
+    result["studies"] = _study_rows(effects, overall, level)
+
+    if subgroup:
+        result.update(_subgroups(rows, subgroup, measure, method, test, level, notes))
+    if mods:
+        if method not in INVERSE_VARIANCE_METHODS:
+            raise InputError(
+                f"meta-regression needs an inverse-variance method (FE, REML, ...), not {method}"
+            )
+        X, names = design_matrix(effects.rows, mods, effects.studies)
+        regression = meta_regression(effects.yi, effects.vi, X, names, method, test, level)
+        # the residual heterogeneity replaces the intercept-only model's at the top level
+        result.update(regression.as_dict())
+        for key in ("estimate", "se", "statistic", "pval", "ci_lower", "ci_upper", "pi_lower", "pi_upper"):
+            result.pop(key, None)
+        for key in [k for k in result if k.startswith(("tau2_ci", "i2_ci", "h2_ci"))]:
+            result.pop(key)
+        result.pop("summary")
+        for row, weight in zip(result["studies"], regression.weights, strict=True):
+            row["weight"] = float(weight)
+    if egger:
+        result["egger"] = egger_test(effects.yi, effects.vi).as_dict()
+    if leave_one_out_analysis:
+        result["leave_one_out"] = leave_one_out(
+            effects.studies, lambda mask: pool_effects(_subset(effects, mask), method, test, level)
+        )
+    if measure == "PFT":
+        warnings.append(
+            "Freeman-Tukey (PFT) results are back-transformed with the harmonic mean of the sample sizes; "
+            "the back-transformed proportions can be misleading when study sizes differ a lot"
+        )
+    result["warnings"] = warnings
+    result["notes"] = notes
+    return json_safe(result)
+
+
+def _drop_rows_missing(rows: list[dict], columns: list[str], warnings: list[str]) -> list[dict]:
+    """Drop rows without a value in a subgroup or moderator column (with a warning)."""
+    if not rows or not columns:
+        return rows
+    absent = [c for c in columns if all(c not in row for row in rows)]
+    if absent:
+        raise InputError(
+            f"column(s) not found: {', '.join(absent)}; the data has: {', '.join(rows[0].keys())}"
+        )
+    kept = []
+    for index, row in enumerate(rows):
+        missing = [c for c in columns if row.get(c) is None or str(row.get(c)).strip() in ("", "NA", "nan")]
+        if missing:
+            warnings.append(
+                f"study '{study_label(row, index)}' dropped: missing value in {', '.join(missing)}"
+            )
+        else:
+            kept.append(row)
+    return kept
+
+
+def _subset(effects: EffectSizes, mask: np.ndarray) -> EffectSizes:
+    """The effect sizes of the studies where mask is True (2×2 tables follow along)."""
+    tables, table_mask = None, None
+    if effects.tables is not None:
+        table_index = np.flatnonzero(effects.table_has_effect)
+        keep_tables = np.ones(effects.table_has_effect.size, dtype=bool)
+        keep_tables[table_index[~mask]] = False
+        tables = {name: column[keep_tables] for name, column in effects.tables.items()}
+        table_mask = effects.table_has_effect[keep_tables]
+    return EffectSizes(
+        measure=effects.measure,
+        input_kind=effects.input_kind,
+        studies=[s for s, m in zip(effects.studies, mask, strict=True) if m],
+        yi=effects.yi[mask],
+        vi=effects.vi[mask],
+        rows=[r for r, m in zip(effects.rows, mask, strict=True) if m],
+        sample_sizes=None if effects.sample_sizes is None else effects.sample_sizes[mask],
+        tables=tables,
+        table_has_effect=table_mask,
+    )
+
+
+def _summary(fit: PooledEstimate, effects: EffectSizes) -> dict:
+    """Estimate, CI and PI back on the reported scale (ratios, proportions)."""
+    keys = ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
+    values = [getattr(fit, key) for key in keys]
+    present = [v for v in values if v is not None]
+    transformed = iter(back_transform(effects.measure, present, effects.sample_sizes).tolist())
+    return {
+        key: (next(transformed) if value is not None else None)
+        for key, value in zip(keys, values, strict=True)
+    }
+
+
+def _study_rows(effects: EffectSizes, fit: PooledEstimate, level: float) -> list[dict]:
+    """Per-study rows for a forest plot: yi, vi, its CI, and the weight in percent."""
+    crit = critical_value(level, None)
+    sei = effects.sei
+    weights = fit.weights
+    if effects.table_has_effect is not None and weights is not None and weights.size != effects.k:
+        weights = weights[effects.table_has_effect]
+    lower, upper = effects.yi - crit * sei, effects.yi + crit * sei
+    shown = back_transform(effects.measure, np.concatenate([effects.yi, lower, upper]), effects.sample_sizes)
+    k = effects.k
+    return [
+        {
+            "study": effects.studies[i],
+            "yi": effects.yi[i],
+            "vi": effects.vi[i],
+            "sei": sei[i],
+            "ci_lower": lower[i],
+            "ci_upper": upper[i],
+            "weight": None if weights is None else weights[i],
+            "summary": {"estimate": shown[i], "ci_lower": shown[k + i], "ci_upper": shown[2 * k + i]},
+        }
+        for i in range(k)
+    ]
+
+
+def _subgroups(rows, column, measure, method, test, level, notes) -> dict:
+    """Pool each level of ``column`` on its own and test the differences between levels."""
+    by_level: dict[str, list[dict]] = {}
+    for row in rows:
+        by_level.setdefault(level_name(row.get(column)), []).append(row)
+    subgroups, estimates, ses = {}, [], []
+    for name in sorted(by_level):
+        effects = compute_effect_sizes(by_level[name], measure)
+        if effects.k == 0:
+            notes.append(f"subgroup '{name}' has no study with an effect size; left out")
+            continue
+        level_method, level_test = method, test
+        if effects.k == 1 and method in INVERSE_VARIANCE_METHODS:
+            # metafor fits k = 1 with tau² = 0 and a z test
+            level_method, level_test = "FE", "z"
+            notes.append(f"subgroup '{name}' has a single study; it is reported as that study (tau² = 0)")
+        fit = pool_effects(effects, level_method, level_test, level)
+        entry = fit.as_dict()
+        entry["method"] = method
+        entry["summary"] = _summary(fit, effects)
+        entry["studies"] = _study_rows(effects, fit, level)
+        subgroups[name] = entry
+        estimates.append(fit.estimate)
+        ses.append(fit.se)
+    between = test_of_subgroup_differences(np.asarray(estimates), np.asarray(ses))
+    return {"subgroup": column, "subgroups": subgroups, **between}

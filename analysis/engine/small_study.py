@@ -1,0 +1,85 @@
+"""Small-study effects and influence: Egger's regression test and leave-one-out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .pooling import PooledEstimate, two_sided_pval
+
+
+@dataclass(frozen=True)
+class EggerTest:
+    """Classical Egger test: weighted regression of yi on its standard error (slope test)."""
+
+    statistic: float
+    df: int
+    pval: float
+    intercept: float  # the limit estimate as se -> 0
+    slope: float
+    slope_se: float
+
+    def as_dict(self) -> dict:
+        return {
+            "statistic": self.statistic,
+            "df": self.df,
+            "pval": self.pval,
+            "intercept": self.intercept,
+            "slope": self.slope,
+            "slope_se": self.slope_se,
+        }
+
+
+def egger_test(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
+    """metafor's ``regtest(model="lm", predictor="sei")``: ``lm(yi ~ sei, weights = 1/vi)``, t-test of sei."""
+    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+    k = yi.size
+    if k < 3:
+        raise InputError(f"Egger's test needs at least 3 studies; found {k}")
+    sei = np.sqrt(vi)
+    w = 1.0 / vi
+    X = np.column_stack([np.ones(k), sei])
+    WX = X * w[:, None]
+    xtwx_inv = np.linalg.inv(X.T @ WX)
+    beta = xtwx_inv @ (WX.T @ yi)
+    residual = yi - X @ beta
+    sigma2 = float((w * residual) @ residual) / (k - 2)  # lm's residual variance with weights
+    slope_se = math.sqrt(sigma2 * xtwx_inv[1, 1])
+    statistic = float(beta[1]) / slope_se
+    return EggerTest(
+        statistic=statistic,
+        df=k - 2,
+        pval=two_sided_pval(statistic, k - 2),
+        intercept=float(beta[0]),
+        slope=float(beta[1]),
+        slope_se=slope_se,
+    )
+
+
+def leave_one_out(studies: list[str], pool: Callable[[np.ndarray], PooledEstimate]) -> list[dict]:
+    """Refit without each study in turn; ``pool(mask)`` pools the studies where mask is True."""
+    rows = []
+    for i, study in enumerate(studies):
+        mask = np.ones(len(studies), dtype=bool)
+        mask[i] = False
+        fit = pool(mask)
+        rows.append(
+            {
+                "study": study,
+                "k": fit.k,
+                "estimate": fit.estimate,
+                "se": fit.se,
+                "ci_lower": fit.ci_lower,
+                "ci_upper": fit.ci_upper,
+                "pval": fit.pval,
+                "q": fit.q,
+                "q_pval": fit.q_pval,
+                "tau2": fit.tau2,
+                "i2": fit.i2,
+            }
+        )
+    return rows
