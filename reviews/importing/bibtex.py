@@ -63,8 +63,8 @@ def parse_bibtex(text: str, max_records: int | None = None) -> ParseResult:
 
 def _describe(block: ParsingFailedBlock) -> str:
     error = getattr(block, "error", None)
-    message = str(error).split("\n")[0] if error else "syntax error"
-    return message or "syntax error"
+    message = str(error).split("\n")[0] if error else ""
+    return message or "syntax error (check its braces and quotes)"
 
 
 def latex_to_text(value: str) -> str:

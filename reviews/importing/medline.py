@@ -19,8 +19,9 @@ from .ris import split_lines
 
 FORMAT = "medline"
 
-# Tags are up to four capitals padded to four characters, then "- " ("PMID- ", "TI  - ", "FAU - ").
-_FIELD = re.compile(r"^([A-Z][A-Z0-9]{1,3})\s*- ?(.*)$")
+# Tags are up to four capitals padded to four characters, then "- " ("PMID- ", "TI  - ", "FAU - ");
+# one more character is allowed for tools that write longer tags.
+_FIELD = re.compile(r"^([A-Z][A-Z0-9]{1,4})\s*- ?(.*)$")
 _ID_SUFFIX = re.compile(r"\s*\[(\w+)\]\s*$")
 
 
@@ -111,7 +112,7 @@ def record_from_fields(fields: dict[str, list[str]], source_line: int) -> Parsed
         abstract=" ".join(clean_text(value) for value in fields.get("AB", []) if value.strip()),
         authors=[author for author in authors if author],
         year=parse_year(_first(fields, "DP", "DEP", "DA", "EDAT")),
-        journal=_first(fields, "JT", "TA", "BTI"),
+        journal=_first(fields, "JT", "TA"),
         volume=_first(fields, "VI"),
         issue=_first(fields, "IP"),
         pages=_first(fields, "PG"),
