@@ -34,6 +34,7 @@ if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("OPENSYNTH_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("OPENSYNTH_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("OPENSYNTH_HSTS_PRELOAD", False)
+    # Marks the site eligible for browsers' HSTS preload lists (it still has to be submitted there).
+    SECURE_HSTS_PRELOAD = env_bool("OPENSYNTH_HSTS_PRELOAD", True)
     # Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
