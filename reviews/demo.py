@@ -14,9 +14,9 @@ DEMO_QUESTION = (
 )
 DEMO_PASSWORD = "demo-password"  # development only: load_demo refuses to run in production
 DEMO_PEOPLE = [
-    ("alice", "Alice", "Owner", Role.OWNER),
-    ("bob", "Bob", "Reviewer", Role.REVIEWER),
-    ("carol", "Carol", "Viewer", Role.VIEWER),
+    ("alice", "Alice", "Moreau", Role.OWNER),
+    ("bob", "Bob", "Okafor", Role.REVIEWER),
+    ("carol", "Carol", "Lindqvist", Role.VIEWER),
 ]
 
 

@@ -7,7 +7,7 @@ from .detect import PARSERS, UnknownFormatError, decode_bytes, detect_format, pa
 from .endnote_xml import parse_endnote_xml
 from .medline import parse_medline
 from .records import ParsedRecord, ParseError, ParseResult, ParseWarning
-from .ris import parse_ris
+from .ris import parse_ris, write_ris
 
 __all__ = [
     "PARSERS",
@@ -29,4 +29,5 @@ __all__ = [
     "parse_medline",
     "parse_ris",
     "parse_text",
+    "write_ris",
 ]

@@ -213,20 +213,21 @@ class _Matcher:
             return
         keys = self.keys
         if len(rows) * len(columns) <= 4:
-            hits = [
-                (i, j, fuzz.ratio(keys[i].sorted_title, keys[j].sorted_title, score_cutoff=self.threshold))
-                for i in rows
-                for j in columns
-            ]
+            hits = [(i, j, self._score(keys[i], keys[j])) for i in rows for j in columns]
         else:
-            matrix = process.cdist(
-                [keys[i].sorted_title for i in rows],
-                [keys[j].sorted_title for j in columns],
-                scorer=fuzz.ratio,
-                score_cutoff=self.threshold,
-                workers=-1 if len(rows) * len(columns) > 10_000 else 1,
-                dtype=np.float32,
-            )
+            workers = -1 if len(rows) * len(columns) > 10_000 else 1
+            matrix = None
+            # Word order as written catches typos; sorted words catch reordered titles.
+            for attribute in ("title", "sorted_title"):
+                scores = process.cdist(
+                    [getattr(keys[i], attribute) for i in rows],
+                    [getattr(keys[j], attribute) for j in columns],
+                    scorer=fuzz.ratio,
+                    score_cutoff=self.threshold,
+                    workers=workers,
+                    dtype=np.float32,
+                )
+                matrix = scores if matrix is None else np.maximum(matrix, scores)
             row_positions, column_positions = np.nonzero(matrix)
             hits = [
                 (rows[r], columns[c], float(matrix[r, c]))
@@ -238,6 +239,13 @@ class _Matcher:
                 continue
             if self._allowed(i, j) and self._compatible(keys[i], keys[j]):
                 self._keep(i, j, REASON_TITLE, round(score / 100.0, 4))
+
+    def _score(self, a: _Key, b: _Key) -> float:
+        """Title similarity 0-100 (0 below the threshold), as written or with words sorted."""
+        return max(
+            fuzz.ratio(a.title, b.title, score_cutoff=self.threshold),
+            fuzz.ratio(a.sorted_title, b.sorted_title, score_cutoff=self.threshold),
+        )
 
     def _compatible(self, a: _Key, b: _Key) -> bool:
         """Same first author and year within tolerance (a missing value does not count against);

@@ -10,7 +10,6 @@ _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi\.org/|doi:\s*|
 _DOI_SHAPE = re.compile(r"^10\.\d{3,9}/\S+$")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 _PMID = re.compile(r"^\s*(?:PMID|PubMed\s*ID|MEDLINE)?\s*[:=]?\s*(\d{1,9})\s*$", re.IGNORECASE)
-_WHITESPACE = re.compile(r"\s+")
 # "Liu R." / "Adler D.G." / "van der Berg JM": a surname followed by initials, as Embase and MEDLINE write.
 _SURNAME_INITIALS = re.compile(r"^(?P<last>.+?)\s+(?P<initials>(?:[A-Z]\.?[\s-]?){1,4})$")
 
@@ -133,7 +132,8 @@ def clean_text(value: str | None) -> str:
     """Fold runs of whitespace (hard-wrapped exports) and trim."""
     if not value:
         return ""
-    return _WHITESPACE.sub(" ", value).strip()
+    # str.split() folds every kind of whitespace, and is much faster than a regex on long abstracts.
+    return " ".join(value.split())
 
 
 def normalise_doi(value: str | None) -> str:

@@ -64,8 +64,18 @@ def split_lines(text: str) -> list[str]:
     return [line.lstrip("\ufeff").rstrip(" \t\x00\x1a") for line in text.split("\n")]
 
 
+_TAG_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TAG_SECOND = _TAG_FIRST | frozenset("0123456789")
+
+
 def match_tag(line: str) -> tuple[str, str] | None:
     """(tag, value) if the line starts an RIS field, else None."""
+    # Fast path for the standard "XX  - value" form, which is nearly every line of a large file.
+    if line[2:5] == "  -" and line[0] in _TAG_FIRST and line[1] in _TAG_SECOND:
+        if len(line) == 5:
+            return line[:2], ""
+        if line[5] == " ":
+            return line[:2], line[6:].strip()
     match = _TAG_LINE.match(line)
     if match is None:
         if line.strip() == "ER":
@@ -278,3 +288,26 @@ def _url(fields: dict[str, list[str]]) -> str:
                 if piece.strip():
                     return piece.strip()
     return ""
+
+
+def write_ris(records) -> str:
+    """RIS text for ParsedRecords (the inverse of parse_ris for the fields a record holds)."""
+    out: list[str] = []
+    for record in records:
+        out.append(f"TY  - {record.raw_type or 'JOUR'}")
+        fields = [("TI", record.title), ("AB", record.abstract)]
+        fields += [("AU", author) for author in record.authors]
+        fields += [
+            ("PY", str(record.year) if record.year else ""),
+            ("T2", record.journal),
+            ("VL", record.volume),
+            ("IS", record.issue),
+            ("SP", record.pages),
+            ("DO", record.doi),
+            ("AN", record.pmid),
+            ("UR", record.url),
+        ]
+        fields += [("KW", keyword) for keyword in record.keywords]
+        out.extend(f"{tag}  - {clean_text(value)}" for tag, value in fields if value)
+        out.append("ER  - \n")
+    return "\n".join(out)

@@ -71,6 +71,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("Stopping…")
         finally:
+            # The terminal sends Ctrl-C to every process of the group, and `make`
+            # may send it again: ignore further ones while the children shut down.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             for process in processes:
                 if process.poll() is None:
                     process.send_signal(signal.SIGTERM)
