@@ -56,62 +56,98 @@ def wald_row(term: str, log_hr: float, se: float) -> dict:
 class _RiskSets:
     """Sorted data and tie structure, built once; evaluate() gives log-lik, score and information.
 
-    Rows are sorted by (stratum, time descending), so the risk set of a time (everyone
-    in the stratum with time >= t) is a prefix of the stratum: its sums are cumulative
-    sums, which also add the small late risk sets first (no cancellation).
+    Rows are sorted by stratum, time descending, deaths before censorings. The risk set of a
+    time (everyone in the stratum with time >= t) is then a prefix of the stratum, so its sums
+    are cumulative sums (adding the small late risk sets first: no cancellation), and the
+    deaths tied at a time are a contiguous block, so their sums come from the same pass.
     """
 
     def __init__(self, time: np.ndarray, event: np.ndarray, x: np.ndarray, stratum: np.ndarray, ties: str):
-        order = np.lexsort((-time, stratum))
-        time, stratum = time[order], stratum[order]
-        event = event[order].astype(bool)
+        event = event.astype(bool)
+        # One integer sort key (stratum, time descending, deaths first): faster than np.lexsort.
+        distinct_times, time_rank = np.unique(time, return_inverse=True)
+        descending = distinct_times.size - 1 - time_rank.astype(np.int64)
+        order = np.argsort((stratum.astype(np.int64) * distinct_times.size + descending) * 2 + ~event)
+        time, stratum, event = time[order], stratum[order], event[order]
         # Centring changes no estimate (it scales every risk weight alike) but keeps exp() in range.
         x = x[order] - x.mean(axis=0)
         n, p = x.shape
         self.p = p
         self.x = x
-        # Per row: [1, x, vec(x x')] so one weighted group sum gives S0, S1 and S2 together.
+        # Per row: [1, x, vec(x x')] so one weighted block sum gives S0, S1 and S2 together.
         self.z = np.hstack([np.ones((n, 1)), x, (x[:, :, None] * x[:, None, :]).reshape(n, p * p)])
+
         new_group = np.ones(n, dtype=bool)
         new_group[1:] = (time[1:] != time[:-1]) | (stratum[1:] != stratum[:-1])
-        self.group_starts = np.flatnonzero(new_group)
-        group_stratum = stratum[self.group_starts]
+        group_starts = np.flatnonzero(new_group)
+        group_ends = np.r_[group_starts[1:], n]
+        deaths = np.add.reduceat(event.astype(np.int64), group_starts)
+        # Each (stratum, time) group is one block of deaths then one of censorings; sum per block.
+        death_end = group_starts + deaths
+        split = (deaths > 0) & (death_end < group_ends)
+        self.block_starts = np.sort(np.r_[group_starts, death_end[split]])
+        block_of_group = np.searchsorted(self.block_starts, group_starts)
+        self.group_blocks = block_of_group  # first block of each group, for reduceat over blocks
+        has_deaths = deaths > 0
+        self.event_groups = np.flatnonzero(has_deaths)
+        self.death_blocks = block_of_group[has_deaths]  # the deaths' block is the group's first
+
+        group_stratum = stratum[group_starts]
         stratum_first = np.flatnonzero(np.r_[True, group_stratum[1:] != group_stratum[:-1]])
         self.stratum_bounds = list(
             zip(stratum_first, np.r_[stratum_first[1:], group_stratum.size], strict=True)
         )
-        group_of_row = np.cumsum(new_group) - 1
 
-        self.event_rows = np.flatnonzero(event)
-        event_group_of_row = group_of_row[self.event_rows]
-        first_in_group = np.r_[True, event_group_of_row[1:] != event_group_of_row[:-1]]
-        self.event_group_starts = np.flatnonzero(first_in_group)  # into event_rows
-        self.event_groups = event_group_of_row[first_in_group]  # group index of each tied-event group
-        deaths = np.diff(np.r_[self.event_group_starts, self.event_rows.size])
-        # Efron's approximation: the k-th of d tied deaths (k = 0..d-1) sees the risk set
-        # minus k/d of the tied deaths' own weight; Breslow keeps the full risk set.
-        self.expand = np.repeat(np.arange(deaths.size), deaths)
-        rank = np.arange(self.event_rows.size) - np.repeat(self.event_group_starts, deaths)
-        self.fraction = rank / np.repeat(deaths, deaths) if ties == "efron" else np.zeros(rank.size)
-        self.x_event_sum = x[self.event_rows].sum(axis=0)
+        # Efron's approximation: the k-th of d tied deaths (k = 0..d-1) sees the risk set minus
+        # k/d of the tied deaths' own weight; Breslow keeps the full risk set (fraction 0).
+        d = deaths[has_deaths]
+        self.expand = np.repeat(np.arange(d.size), d)
+        self.expand_starts = np.r_[0, np.cumsum(d)[:-1]]
+        rank = np.arange(self.expand.size) - self.expand_starts[self.expand]
+        self.fraction = rank / d[self.expand] if ties == "efron" else np.zeros(rank.size)
+        self.deaths = d.astype(float)
+        self.events = int(event.sum())
+        self.x_event_sum = x[event].sum(axis=0)
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Partial log-likelihood, score vector and information matrix at beta."""
+        """Partial log-likelihood, score vector and information matrix at beta.
+
+        With den_k = R0 - f_k D0 (R: risk-set sums, D: tied-death sums, f_k = k/d), the
+        Efron terms need only per-group scalars: sum_k 1/den_k, f_k/den_k, f_k^j/den_k^2.
+        """
         p = self.p
-        eta = self.x @ beta
+        # einsum, not @: these products are too small for BLAS threads, which only spin under load.
+        eta = np.einsum("ij,j->i", self.x, beta)
         # Shifting eta by a constant leaves the partial likelihood unchanged (one log term per death).
-        eta -= eta.max()
-        weighted = np.exp(eta)[:, None] * self.z
-        risk = np.add.reduceat(weighted, self.group_starts, axis=0)
+        shift = eta.max()
+        blocks = np.add.reduceat(np.exp(eta - shift)[:, None] * self.z, self.block_starts, axis=0)
+        risk = np.add.reduceat(blocks, self.group_blocks, axis=0)
         for first, end in self.stratum_bounds:
             np.cumsum(risk[first:end], axis=0, out=risk[first:end])
-        tied = np.add.reduceat(weighted[self.event_rows], self.event_group_starts, axis=0)
-        terms = risk[self.event_groups][self.expand] - self.fraction[:, None] * tied[self.expand]
-        denom = terms[:, 0]
-        mean = terms[:, 1 : 1 + p] / denom[:, None]
-        loglik = float(eta[self.event_rows].sum() - np.log(denom).sum())
-        score = self.x_event_sum - mean.sum(axis=0)
-        info = (terms[:, 1 + p :] / denom[:, None]).sum(axis=0).reshape(p, p) - mean.T @ mean
+        r = risk[self.event_groups]
+        tied = blocks[self.death_blocks]
+        f = self.fraction
+        den = r[:, 0][self.expand] - f * tied[:, 0][self.expand]
+        inv = 1.0 / den
+        inv2 = inv * inv
+        per_group = np.add.reduceat(
+            np.column_stack([np.log(den), inv, f * inv, inv2, f * inv2, f * f * inv2]),
+            self.expand_starts,
+            axis=0,
+        )
+        log_den, b, c, e0, e1, e2 = per_group.T
+        r1, tied1 = r[:, 1 : 1 + p], tied[:, 1 : 1 + p]
+        r2, tied2 = r[:, 1 + p :], tied[:, 1 + p :]
+        loglik = float(np.dot(self.x_event_sum, beta) - shift * self.events - log_den.sum())
+        score = self.x_event_sum - (r1 * b[:, None] - tied1 * c[:, None]).sum(axis=0)
+        cross = np.einsum("gi,gj,g->ij", r1, tied1, e1)
+        info = (
+            (r2 * b[:, None] - tied2 * c[:, None]).sum(axis=0).reshape(p, p)
+            - np.einsum("gi,gj,g->ij", r1, r1, e0)
+            + cross
+            + cross.T
+            - np.einsum("gi,gj,g->ij", tied1, tied1, e2)
+        )
         return loglik, score, info
 
 

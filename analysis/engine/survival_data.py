@@ -45,6 +45,30 @@ def level_labels(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+def encode_levels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes into the sorted distinct labels of a column; -1 for a missing or blank value.
+
+    Only the distinct values are looked at as strings: per-row string work is slow for 100k patients.
+    """
+    codes, uniques = pd.factorize(values, sort=False)
+    labels = level_labels(pd.Series(uniques)).tolist()
+    blank = [isinstance(value, str) and not value.strip() for value in uniques]
+    levels = sorted({label for label, is_blank in zip(labels, blank, strict=True) if not is_blank})
+    position = [
+        -1 if is_blank else levels.index(label) for label, is_blank in zip(labels, blank, strict=True)
+    ]
+    return np.array([*position, -1], dtype=np.int64)[codes], levels
+
+
+def _compact(codes: np.ndarray, levels: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Drop levels that no kept row has any more."""
+    present = np.bincount(codes, minlength=len(levels)) > 0
+    if present.all():
+        return codes, levels
+    new_code = np.cumsum(present) - 1
+    return new_code[codes], [level for level, keep in zip(levels, present, strict=True) if keep]
+
+
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -68,17 +92,29 @@ def prepare_ipd(
     _require_columns(data, used)
     used = list(dict.fromkeys(used))
     notes: list[str] = []
+    label_columns = list(dict.fromkeys([treatment, *([strata] if strata else [])]))
+    encoded = {column: encode_levels(data[column]) for column in label_columns}
     frame = data.loc[:, used].copy()
     # Blank strings (from CSV or forms) count as missing, like NA.
     for column in used:
+        if column in encoded:
+            continue
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].replace(r"^\s*$", np.nan, regex=True)
-    missing = frame.isna().any(axis=1)
+            blanks = [
+                value for value in pd.unique(frame[column]) if isinstance(value, str) and not value.strip()
+            ]
+            if blanks:
+                frame[column] = frame[column].mask(frame[column].isin(blanks))
+    absent = {column: frame[column].isna().to_numpy() for column in used if column not in encoded}
+    absent.update({column: codes < 0 for column, (codes, _) in encoded.items()})
+    missing = np.logical_or.reduce([absent[column] for column in used])
     if missing.any():
-        counts = frame.isna().sum()
-        detail = ", ".join(f"{c}: {int(k)}" for c, k in counts.items() if k)
+        detail = ", ".join(
+            f"{column}: {int(absent[column].sum())}" for column in used if absent[column].any()
+        )
         notes.append(f"{int(missing.sum())} row(s) with missing values dropped ({detail})")
         frame = frame.loc[~missing]
+        encoded = {column: _compact(codes[~missing], levels) for column, (codes, levels) in encoded.items()}
     if frame.empty:
         raise InputError("no patients left to analyse (every row has a missing value or the data is empty)")
 
@@ -95,8 +131,7 @@ def prepare_ipd(
 
     events = _event_indicator(frame[event], event)
 
-    labels = level_labels(frame[treatment])
-    present = sorted(labels.unique())
+    treatment_codes, present = encoded[treatment]
     if control is None:
         if len(present) != 2:
             raise InputError(
@@ -113,12 +148,11 @@ def prepare_ipd(
     if len(present) < 2:
         raise InputError(f"treatment column '{treatment}' has only the control level '{control}'")
     arm_levels = [control] + [level for level in present if level != control]
-    arm = pd.Categorical(labels, categories=arm_levels).codes.astype(np.int64)
+    arm_of_level = np.array([arm_levels.index(level) for level in present])
+    arm = arm_of_level[treatment_codes]
 
     if strata:
-        stratum_labels = level_labels(frame[strata])
-        stratum_levels = sorted(stratum_labels.unique())
-        stratum = pd.Categorical(stratum_labels, categories=stratum_levels).codes.astype(np.int64)
+        stratum, stratum_levels = encoded[strata]
         per_stratum = np.bincount(stratum, weights=events, minlength=len(stratum_levels))
         empty = [stratum_levels[i] for i in np.flatnonzero(per_stratum == 0)]
         if empty:
