@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.engine.effect_sizes import compute_effect_sizes
 from analysis.engine.errors import ConvergenceError, InputError
+from analysis.engine.meta_analysis import run_pooled_analysis
 from analysis.engine.survival_cox import (
     cox_from_ipd,
     cox_treatment_effect,
@@ -39,6 +41,7 @@ __all__ = [
     "logrank_test",
     "per_trial_estimates",
     "prepare_ipd",
+    "two_stage",
 ]
 
 
@@ -125,3 +128,56 @@ def _trial_row(ipd: IpdData, keep: np.ndarray, study: str, ties: str) -> dict:
         return row
     row["yi"], row["sei"] = float(fit.coef[0]), float(fit.se[0])
     return row
+
+
+def two_stage(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    treatment: str,
+    trial: str,
+    control: str | None = None,
+    published: Sequence[dict] = (),
+    method: str = "REML",
+    test: str = "z",
+    ties: str = "efron",
+) -> dict:
+    """Two-stage IPD meta-analysis: per-trial Cox log HRs pooled with trials known only from publications.
+
+    `published` rows use the pooling engine's columns for a hazard ratio: `study` with
+    `estimate, ci_lower, ci_upper` (HR and 95% CI), `yi, sei` (log HR) or `o_minus_e, v`
+    (log-rank), all rows of one kind. The result is the pooling engine's (measure HR), plus
+    `per_trial` (the IPD rows) and a `source` per study.
+    """
+    ipd_rows = per_trial_estimates(
+        data, time=time, event=event, treatment=treatment, trial=trial, control=control, ties=ties
+    )
+    notes = [
+        f"trial {row['study']} left out of the two-stage analysis: {row['note']}"
+        for row in ipd_rows
+        if row["yi"] is None
+    ]
+    rows = [
+        {"study": row["study"], "yi": row["yi"], "sei": row["sei"], "source": "IPD"}
+        for row in ipd_rows
+        if row["yi"] is not None
+    ]
+    if published:
+        # The pooling engine turns an HR with CI (or O - E, V) into log HR and variance, as for any HR input.
+        effects = compute_effect_sizes([dict(row) for row in published], "HR")
+        notes.extend(effects.warnings)
+        ipd_studies = {row["study"] for row in rows}
+        for study, yi, vi in zip(effects.studies, effects.yi, effects.vi, strict=True):
+            if study in ipd_studies:
+                raise InputError(f"trial '{study}' is given both as IPD and as a published estimate")
+            rows.append({"study": study, "yi": float(yi), "sei": float(np.sqrt(vi)), "source": "published"})
+    if not rows:
+        raise InputError("no trial has an estimable hazard ratio")
+    result = run_pooled_analysis(rows, measure="HR", method=method, test=test)
+    source = {row["study"]: row["source"] for row in rows}
+    for study_row in result.get("studies", []):
+        study_row["source"] = source.get(str(study_row.get("study")))
+    result["per_trial"] = ipd_rows
+    result["notes"] = [*result.get("notes", []), *notes]
+    return result

@@ -2,7 +2,7 @@
 # Usage (from the project root):
 #   Rscript tests/analysis/engine/make_survival_cases.R tests/analysis/engine/data/survival_cases.json
 # Needs r-base-core, r-cran-survival, r-cran-jsonlite. Never edit the JSON by hand: rerun this.
-suppressMessages({library(survival); library(jsonlite)})
+suppressMessages({library(survival); library(metafor); library(jsonlite)})
 args <- commandArgs(trailingOnly = TRUE)
 out <- if (length(args)) args[1] else "tests/analysis/engine/data/survival_cases.json"
 num <- function(x) unname(as.numeric(x))
@@ -85,7 +85,16 @@ per_trial <- function(d, strata) {
 }
 
 cases <- list()
-make_case <- function(id, source, d, strata, km_times, covariates = NULL, interactions = list()) {
+two_stage <- function(d, strata, published) {
+  ipd <- per_trial(d, strata)
+  yi <- c(sapply(ipd, `[[`, "yi"), log(published$estimate))
+  sei <- c(sapply(ipd, `[[`, "sei"), (log(published$ci_upper) - log(published$ci_lower)) / (2 * qnorm(.975)))
+  fit <- rma(yi = yi, sei = sei, method = "REML", control = list(threshold = 1e-12, tol = 1e-12, maxiter = 10000))
+  list(k = fit$k, estimate = num(fit$beta), se = num(fit$se), ci_lower = num(fit$ci.lb), ci_upper = num(fit$ci.ub),
+       pval = num(fit$pval), tau2 = num(fit$tau2), q = num(fit$QE))
+}
+
+make_case <- function(id, source, d, strata, km_times, covariates = NULL, interactions = list(), published = NULL) {
   options <- list(time = "time", event = "event", treatment = "treatment", control = levels(d$treatment)[1],
                   strata = strata, km_times = I(km_times), covariates = if (is.null(covariates)) NULL else I(covariates))
   expected <- list(cox = cox_summary(d, strata), breslow = cox_summary(d, strata, ties = "breslow"),
@@ -98,6 +107,10 @@ make_case <- function(id, source, d, strata, km_times, covariates = NULL, intera
   expected$interactions <- lapply(interactions, function(it) c(interaction(d, strata, it$covariate, it$categorical),
                                                                 list(categorical = it$categorical)))
   if (!is.null(strata) && nlevels(d$treatment) == 2) expected$per_trial <- per_trial(d, strata)
+  if (!is.null(published)) {
+    options$published <- published
+    expected$two_stage <- two_stage(d, strata, published)
+  }
   d$treatment <- as.character(d$treatment)
   cases[[length(cases) + 1]] <<- list(id = id, source = source, options = options, data = d, expected = expected)
 }
@@ -139,7 +152,9 @@ sim$treatment <- factor(sim$treatment, levels = c("control", "active"))
 make_case("simulated_ties", paste(ver, "simulated, 6 trials, whole months"), sim, "trial", c(1, 6, 12, 24, 40),
           covariates = c("age", "sex", "ps"),
           interactions = list(list(covariate = "age", categorical = FALSE), list(covariate = "sex", categorical = TRUE),
-                              list(covariate = "ps", categorical = TRUE)))
+                              list(covariate = "ps", categorical = TRUE)),
+          published = data.frame(study = c("Published A", "Published B"), estimate = c(0.8, 0.62),
+                                 ci_lower = c(0.6, 0.41), ci_upper = c(1.07, 0.94)))
 
 ## Three arms, stratified log-rank with 2 df and one coefficient per arm.
 sim3 <- sim

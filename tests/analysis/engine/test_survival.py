@@ -20,6 +20,7 @@ from analysis.engine.survival import (
     kaplan_meier_by_arm,
     logrank_test,
     per_trial_estimates,
+    two_stage,
 )
 from analysis.engine.survival_cox import cox_from_ipd, interaction_from_ipd
 from analysis.engine.survival_data import prepare_ipd
@@ -179,6 +180,32 @@ def test_per_trial_estimates_match_r(survival_case):
     assert [row["study"] for row in rows] == [row["study"] for row in expected]
     assert_matches(expected, rows)
     assert sum(row["n_control"] + row["n_treatment"] for row in rows) == ipd.n
+
+
+def test_two_stage_pools_ipd_trials_with_published_hrs_like_metafor():
+    case = next(case for case in SURVIVAL_CASES if "two_stage" in case["expected"])
+    result = two_stage(
+        pd.DataFrame(case["data"]),
+        time="time",
+        event="event",
+        treatment="treatment",
+        trial="trial",
+        control=case["options"]["control"],
+        published=case["options"]["published"],
+        method="REML",
+    )
+    assert_matches(case["expected"]["two_stage"], result)
+    assert [row["source"] for row in result["studies"]].count("published") == 2
+
+
+def test_two_stage_leaves_out_a_trial_without_an_estimable_hr():
+    data = simulated_trials(n_per_trial=200, trials=3, seed=2)
+    data.loc[(data["trial"] == "T1") & (data["arm"] == "new"), "died"] = 0
+    result = two_stage(
+        data, time="days", event="died", treatment="arm", trial="trial", control="old", method="DL"
+    )
+    assert result["k"] == 2
+    assert any("T1" in note and "monotone likelihood" in note for note in result["notes"])
 
 
 def test_missing_values_dropped_with_note():
