@@ -1,6 +1,5 @@
 """Debian's Chromium driven by Playwright, against pytest-django's live server."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the
-# tests make to set up data are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the ORM calls that set up data stay synchronous."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def run_manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
     clean = {
-        k: v for k, v in os.environ.items() if not k.startswith("OPENSYNTH_") and k not in {"DATABASE_URL"}
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("OPENSYNTH_") and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
