@@ -132,8 +132,9 @@ def clean_text(value: str | None) -> str:
     """Fold runs of whitespace (hard-wrapped exports) and trim."""
     if not value:
         return ""
-    if "  " not in value and "\n" not in value and "\t" not in value and "\r" not in value:
-        # Most values are clean already; scanning is cheaper than rebuilding a long abstract.
+    if "  " not in value and value.isprintable():
+        # Most values are clean already (isprintable is False for tabs, newlines and odd spaces);
+        # scanning is cheaper than rebuilding a long abstract.
         return value.strip(" ")
     # str.split() folds every kind of whitespace, and is much faster than a regex.
     return " ".join(value.split())
