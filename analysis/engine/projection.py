@@ -52,6 +52,17 @@ class Projection:
         r = y - self.X @ beta
         return float((w * r) @ r)
 
+    def q_and_slope(self, w: np.ndarray) -> tuple[float, float]:
+        """Y'PY and its derivative in tau², -Y'PPY, at weights w = 1/(vi + tau²)."""
+        y = self.y_centred
+        if self.X is None:
+            mean = (w @ y) / w.sum()
+            residual = y - mean
+            py = w * residual
+            return float(py @ residual), -float(py @ py)
+        py = self.matrix(w) @ y
+        return float(y @ py), -float(py @ py)
+
     def wls(self, w: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Weighted least-squares coefficients of y on X."""
         sw = np.sqrt(w)

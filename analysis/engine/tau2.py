@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .errors import ConvergenceError, InputError
+from .heterogeneity import solve_generalised_q
 from .projection import Projection
 
 TAU2_METHODS = ("DL", "REML", "PM", "ML", "HS", "SJ", "HE", "EB")
@@ -57,6 +57,8 @@ def estimate_tau2(yi: np.ndarray, vi: np.ndarray, method: str, X: np.ndarray | N
         estimate = Tau2Estimate(tau2_0 * s.rss / (k - p))
     elif method == "PM":
         estimate = Tau2Estimate(paule_mandel(projection, vi, target=k - p))
+    elif method == "REML" and X is None:
+        estimate = _reml_intercept_only(projection, vi)
     elif method in ("ML", "REML", "EB"):
         estimate = _fisher_scoring(projection, vi, method)
     else:
@@ -66,6 +68,10 @@ def estimate_tau2(yi: np.ndarray, vi: np.ndarray, method: str, X: np.ndarray | N
 
 def _hedges(projection: Projection, vi: np.ndarray) -> float:
     """Hedges' estimator: (RSS_ols - tr(P_ols V)) / (k - p), with unweighted least squares."""
+    if projection.X is None:
+        k = projection.k
+        y = projection.y_centred
+        return (float(y @ y) - float(vi.sum()) * (1 - 1 / k)) / (k - 1)
     s = projection.stats(np.ones(projection.k))
     return (s.rss - float(s.diag_p @ vi)) / (projection.k - projection.p)
 
@@ -73,23 +79,68 @@ def _hedges(projection: Projection, vi: np.ndarray) -> float:
 def paule_mandel(projection: Projection, vi: np.ndarray, target: float) -> float:
     """The tau² at which the generalised Q equals ``target`` (0 when Q(0) is already below it)."""
 
-    def excess(tau2: float) -> float:
-        return projection.residual_sum_of_squares(1.0 / (vi + tau2)) - target
+    def q_at(tau2: float) -> float:
+        return projection.residual_sum_of_squares(1.0 / (vi + tau2))
 
-    if excess(0.0) < 0:
+    if q_at(0.0) < target:
         return 0.0
-    upper = _bracket_upper(excess, start=100.0)
-    return brentq(excess, 0.0, upper, xtol=1e-15, rtol=1e-15, maxiter=500)
-
-
-def _bracket_upper(excess, start: float) -> float:
-    """An upper end where the decreasing function ``excess`` is negative (metafor uses tau2.max=100)."""
-    upper = start
+    upper = 100.0  # metafor's tau2.max; widened when the root lies beyond it
     for _ in range(60):
-        if excess(upper) < 0:
-            return upper
+        if q_at(upper) < target:
+            return solve_generalised_q(projection, vi, target, upper)
         upper *= 10.0
     raise ConvergenceError("the search for tau² found no upper bound; the variances may be degenerate")
+
+
+def _reml_intercept_only(projection: Projection, vi: np.ndarray) -> Tau2Estimate:
+    """REML for the intercept-only model by Newton's method (Fisher scoring where Newton cannot step).
+
+    Same optimum as metafor's Fisher scoring, in about a third of the iterations:
+    with P = W - ww'/sum(w), the REML score is (Y'PPY - tr P)/2 and its
+    derivative tr(PP)/2 - Y'PPPY, all sums of the weights.
+    """
+    y = projection.y_centred
+    tau2 = max(0.0, _hedges(projection, vi))
+    for iterations in range(1, MAX_ITERATIONS + 1):
+        w = 1.0 / (vi + tau2)
+        sum_w = w.sum()
+        w2 = w * w
+        sum_w2 = w2.sum()
+        residual = y - (w @ y) / sum_w
+        py = w * residual  # P Y
+        ppy = w * py - w * ((w @ py) / sum_w)  # P P Y
+        score = float(py @ py) - (sum_w - sum_w2 / sum_w)  # Y'PPY - tr(P)
+        tr_pp = sum_w2 - 2.0 * (w2 @ w) / sum_w + (sum_w2 / sum_w) ** 2
+        curvature = 2.0 * float(py @ ppy) - tr_pp  # minus twice the second derivative
+        step = score / curvature if curvature > 0 else score / tr_pp
+        if not math.isfinite(step):
+            raise ConvergenceError("the REML estimate of tau² is not finite")
+        if tau2 + step < 0.0:
+            if _reml_score(projection, vi, 0.0) <= 0.0:
+                # the likelihood falls from tau² = 0 on: the estimate is truncated at 0
+                return Tau2Estimate(0.0, iterations)
+            while tau2 + step < 0.0:
+                step /= 2.0
+        tau2 += step
+        if abs(step) <= THRESHOLD * max(1.0, tau2):
+            if (
+                tau2 > THRESHOLD
+                and _log_likelihood(projection, vi, 0.0, "REML")
+                > _log_likelihood(projection, vi, tau2, "REML") + 1e-12
+            ):
+                tau2 = 0.0  # metafor's ll0check
+            return Tau2Estimate(tau2, iterations)
+    raise ConvergenceError(
+        "Newton's method for the REML estimate of tau² did not converge", iterations=MAX_ITERATIONS
+    )
+
+
+def _reml_score(projection: Projection, vi: np.ndarray, tau2: float) -> float:
+    """Twice the REML score at tau²: Y'PPY - tr(P)."""
+    w = 1.0 / (vi + tau2)
+    sum_w = w.sum()
+    py = w * (projection.y_centred - (w @ projection.y_centred) / sum_w)
+    return float(py @ py) - float(sum_w - (w @ w) / sum_w)
 
 
 def _fisher_scoring(projection: Projection, vi: np.ndarray, method: str) -> Tau2Estimate:
@@ -133,9 +184,10 @@ def _fisher_scoring(projection: Projection, vi: np.ndarray, method: str) -> Tau2
 def _log_likelihood(projection: Projection, vi: np.ndarray, tau2: float, method: str) -> float:
     """The (restricted) log-likelihood at tau², up to metafor's constants."""
     w = 1.0 / (vi + tau2)
-    s = projection.stats(w)
-    ll = -0.5 * float(np.sum(np.log(vi + tau2))) - 0.5 * s.rss
-    if method == "REML":
+    ll = -0.5 * float(np.sum(np.log(vi + tau2))) - 0.5 * projection.residual_sum_of_squares(w)
+    if method == "REML" and projection.X is None:
+        ll -= 0.5 * math.log(float(w.sum()))
+    elif method == "REML":
         X = projection.X if projection.X is not None else np.ones((projection.k, 1))
         ll -= 0.5 * float(np.linalg.slogdet(X.T @ (X * w[:, None]))[1])
     return ll
