@@ -33,6 +33,8 @@ from analysis.engine.survival_km import (
 
 __all__ = [
     "analyse_ipd",
+    "format_ipd_text",
+    "read_ipd_csv",
     "cox_treatment_effect",
     "fit_cox",
     "interaction_test",
@@ -77,6 +79,76 @@ def analyse_ipd(
         result["interaction"] = interaction_from_ipd(ipd, interaction, ties=ties)
     result["notes"] = list(ipd.notes)
     return result
+
+
+def read_ipd_csv(path: str) -> pd.DataFrame:
+    """One row per patient from a CSV file (empty cells and NA are missing values)."""
+    try:
+        return pd.read_csv(path, skipinitialspace=True)
+    except FileNotFoundError as exc:
+        raise InputError(f"file not found: {path}") from exc
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from exc
+
+
+def format_ipd_text(result: dict) -> str:
+    """The result of analyse_ipd as a readable table."""
+
+    def number(value, digits: int = 4) -> str:
+        return "NA" if value is None else f"{value:.{digits}f}"
+
+    lines = [
+        f"Cox proportional hazards, {result['ties']} ties, {result['strata']} stratum/strata: "
+        f"n = {result['n']}, events = {result['events']}",
+        "",
+        f"{'arm':<20} {'n':>8} {'events':>8}",
+    ]
+    lines += [f"{arm['treatment']:<20} {arm['n']:>8} {arm['events']:>8}" for arm in result["arms"]]
+    lines += ["", f"{'term':<28} {'log HR':>9} {'SE':>8} {'HR':>8} {'95% CI':>19} {'p':>9}"]
+    for term in result["coefficients"]:
+        ci = f"{number(term['hr_ci_lower'], 3)} to {number(term['hr_ci_upper'], 3)}"
+        lines.append(
+            f"{term['term']:<28} {number(term['log_hr']):>9} {number(term['se']):>8} {number(term['hr'], 3):>8} "
+            f"{ci:>19} {term['pval']:>9.3g}"
+        )
+    lines.append(
+        f"log-likelihood {result['loglik']:.4f} (null {result['loglik_null']:.4f}), "
+        f"{result['iterations']} Newton-Raphson iterations"
+    )
+    logrank = result["logrank"]
+    lines += [
+        "",
+        f"Log-rank test (stratified): chi-square {logrank['chi2']:.4f}, df {logrank['df']}, p = {logrank['pval']:.4g}",
+    ]
+    interaction = result.get("interaction")
+    if interaction:
+        lines += [
+            "",
+            f"Treatment x {interaction['covariate']} ({interaction['kind']}): chi-square {interaction['chi2']:.4f}, "
+            f"df {interaction['df']}, p = {interaction['pval']:.4g}",
+        ]
+        for term in interaction["interaction"]:
+            lines.append(
+                f"  {term['term']:<26} {number(term['log_hr']):>9} {number(term['se']):>8} p = {term['pval']:.3g}"
+            )
+        for row in interaction["subgroups"]:
+            detail = row.get("note") or (
+                f"HR {number(row['hr'], 3)} ({number(row['hr_ci_lower'], 3)} to {number(row['hr_ci_upper'], 3)})"
+            )
+            lines.append(f"  {interaction['covariate']} = {row['level']}: {detail}")
+    if result["km"]:
+        lines += [
+            "",
+            "Kaplan-Meier (pooled over strata)",
+            f"{'arm':<20} {'time':>9} {'survival':>9} {'95% CI':>19} {'at risk':>8}",
+        ]
+        for row in result["km"]:
+            ci = f"{number(row['lower'], 3)} to {number(row['upper'], 3)}"
+            lines.append(
+                f"{row['treatment']:<20} {row['time']:>9g} {number(row['survival']):>9} {ci:>19} {row['n_risk']:>8}"
+            )
+    lines += [f"note: {note}" for note in result["notes"]]
+    return "\n".join(lines) + "\n"
 
 
 def per_trial_estimates(

@@ -68,10 +68,12 @@ def km_at_times(curve: dict[str, np.ndarray], all_times: np.ndarray, at: Sequenc
             surv = float(curve["surv"][i])
             std_err = _none_if_nan(curve["std_err"][i])
             lower, upper = _none_if_nan(curve["lower"][i]), _none_if_nan(curve["upper"][i])
+        # "survival" is the reference files' name, "surv" R's; both are given.
         rows.append(
             {
                 "time": float(t),
                 "survival": surv,
+                "surv": surv,
                 "n_risk": int(risk),
                 "std_err": std_err,
                 "lower": lower,
