@@ -200,17 +200,25 @@ def fit_cox(
             halvings += 1
         gain = new_loglik - loglik
         beta, loglik, score, info = candidate, new_loglik, new_score, new_info
-        if np.max(np.abs(step)) <= 1e-10 * (1 + np.max(np.abs(beta))):
-            break
-        if abs(gain) <= tol * abs(loglik) and np.max(np.abs(step)) < 1e-6:
-            break
-        if abs(gain) <= 1e-14 * abs(loglik):
-            # The likelihood stopped rising but the estimate keeps moving: it is heading to infinity.
+        if not np.all(np.isfinite(beta)):
             _raise_monotone(names, beta, step)
+        if abs(gain) <= tol * abs(loglik):
+            break
     else:
-        raise ConvergenceError(f"Cox model did not converge in {max_iter} Newton-Raphson iterations")
-    if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 20:
-        _raise_monotone(names, beta, step)
+        raise ConvergenceError(
+            f"Cox model did not converge in {max_iter} Newton-Raphson iterations "
+            "(a coefficient may be heading to infinity: monotone likelihood)",
+            iterations=max_iter,
+        )
+    # R coxph's test for an infinite coefficient: the log-likelihood has converged, yet one
+    # more Newton step would still move a coefficient by more than a tiny part of itself.
+    try:
+        next_step = np.linalg.solve(info, score)
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError("Cox model: information matrix is singular at the optimum") from exc
+    diverging = (np.abs(next_step) > 1e-4 * np.abs(beta)) & (np.abs(next_step) > 1e-8 * (1 + np.abs(beta)))
+    if diverging.any():
+        _raise_monotone(names, beta, np.where(diverging, 1.0, 0.0))
     try:
         var = np.linalg.inv(info)
     except np.linalg.LinAlgError as exc:

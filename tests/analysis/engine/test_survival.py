@@ -132,10 +132,13 @@ def assert_cox_matches(expected: dict, result: dict) -> None:
     assert_matches(expected, result)
 
 
+ADJUSTED_CASES = [case for case in SURVIVAL_CASES if "adjusted" in case["expected"]]
+TWO_ARM_CASES = [case for case in SURVIVAL_CASES if "per_trial" in case["expected"]]
+
+
+@pytest.mark.parametrize("survival_case", ADJUSTED_CASES, ids=[case["id"] for case in ADJUSTED_CASES])
 def test_covariate_adjusted_cox_matches_r(survival_case):
-    expected = survival_case["expected"].get("adjusted")
-    if expected is None:
-        pytest.skip("case has no adjusting covariates")
+    expected = survival_case["expected"]["adjusted"]
     result = cox_from_ipd(_prepared(survival_case), covariates=survival_case["options"]["covariates"])
     assert_matches(expected, result)
     assert_matches(expected["coefficients"], result["coefficients"])
@@ -169,10 +172,9 @@ def test_interaction_tests_match_r(survival_case):
         assert_matches(expected, result, expected["covariate"])
 
 
+@pytest.mark.parametrize("survival_case", TWO_ARM_CASES, ids=[case["id"] for case in TWO_ARM_CASES])
 def test_per_trial_estimates_match_r(survival_case):
-    expected = survival_case["expected"].get("per_trial")
-    if expected is None:
-        pytest.skip("two-stage rows need two arms")
+    expected = survival_case["expected"]["per_trial"]
     ipd = _prepared(survival_case)
     rows = per_trial_estimates(
         ipd.frame, time="time", event="event", treatment="treatment", trial="trial", control=ipd.arm_levels[0]
