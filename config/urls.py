@@ -8,7 +8,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from core import api as core_api
 from core import views as core_views
-from reviews import views as review_views
+from reviews.views import members as review_views
 
 api_patterns = [
     path("", include("reviews.api_urls")),

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from reviews import api
+from reviews.api import members as api
 
 urlpatterns = [
     path("reviews/", api.ReviewListApi.as_view(), name="api-reviews"),
@@ -11,4 +11,6 @@ urlpatterns = [
         api.MemberDetailApi.as_view(),
         name="api-member",
     ),
+    path("", include("reviews.api_urls_references")),
+    path("", include("reviews.api_urls_screening")),
 ]

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from reviews import views
+from reviews.views import members as views
 
 app_name = "reviews"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:review_id>/members/", views.members, name="members"),
     path("<int:review_id>/members/<int:membership_id>/role/", views.member_change_role, name="member_role"),
     path("<int:review_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    # References, imports and duplicates; screening, conflicts and PRISMA.
+    path("", include("reviews.urls_references")),
+    path("", include("reviews.urls_screening")),
 ]

@@ -1,15 +1,25 @@
 """The reviews app's models, one module per part of the review."""
 
+from .duplicates import DuplicateCandidate, DuplicateMergeLog
 from .records import Record, RecordStatus, SourceImport, SourceKind
 from .review import ROLE_RANK, Review, ReviewMembership, Role
+from .screening import Adjudication, Decision, ExclusionReason, PrismaManualCounts, ScreeningDecision, Stage
 
 __all__ = [
     "ROLE_RANK",
+    "Adjudication",
+    "Decision",
+    "DuplicateCandidate",
+    "DuplicateMergeLog",
+    "ExclusionReason",
+    "PrismaManualCounts",
     "Record",
     "RecordStatus",
     "Review",
     "ReviewMembership",
     "Role",
+    "ScreeningDecision",
     "SourceImport",
     "SourceKind",
+    "Stage",
 ]

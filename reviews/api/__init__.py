@@ -1,0 +1,1 @@
+"""REST API of the reviews app, one module per part."""

@@ -1,0 +1,3 @@
+"""URLs of this part of the reviews app (filled as the part is built)."""
+
+urlpatterns: list = []

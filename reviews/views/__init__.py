@@ -1,0 +1,1 @@
+"""HTML pages of the reviews app, one module per part."""
