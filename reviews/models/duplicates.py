@@ -61,6 +61,9 @@ class DuplicateMergeLog(models.Model):
     kept_record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
     removed_record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The removed record's status before a merge, so unmerging puts it back where it was
+    # (blank when the merge changed no record: both were already in the same group).
+    previous_status = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

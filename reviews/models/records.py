@@ -49,12 +49,17 @@ class SourceImport(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="[{line, message}] per bad record")
     warnings = models.JSONField(default=list, blank=True)
     failure = models.TextField(blank=True, help_text="Why the whole import failed, if it did")
+    # Runs started by workers: a task redelivered after its worker died (out of memory, killed)
+    # runs again, and this counter stops a file that kills every worker from looping for ever.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["review", "status"], name="import_review_status")]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.source_name})"
