@@ -3,7 +3,15 @@
 from .duplicates import DuplicateCandidate, DuplicateMergeLog
 from .records import Record, RecordStatus, SourceImport, SourceKind
 from .review import ROLE_RANK, Review, ReviewMembership, Role
-from .screening import Adjudication, Decision, ExclusionReason, PrismaManualCounts, ScreeningDecision, Stage
+from .screening import (
+    Adjudication,
+    Decision,
+    ExclusionReason,
+    PrismaManualCounts,
+    ScreeningDecision,
+    ScreeningSettings,
+    Stage,
+)
 
 __all__ = [
     "ROLE_RANK",
@@ -19,6 +27,7 @@ __all__ = [
     "ReviewMembership",
     "Role",
     "ScreeningDecision",
+    "ScreeningSettings",
     "SourceImport",
     "SourceKind",
     "Stage",

@@ -103,3 +103,16 @@ class PrismaManualCounts(models.Model):
 
     def __str__(self) -> str:
         return f"PRISMA counts entered for review {self.review_id}"
+
+
+class ScreeningSettings(models.Model):
+    """Per-review screening aids set by an owner: terms highlighted in titles and abstracts."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="screening_settings")
+    # One term per line; a trailing * matches any ending ("random*" marks "randomised").
+    include_terms = models.TextField(blank=True, help_text="Highlighted in green, one term per line")
+    exclude_terms = models.TextField(blank=True, help_text="Highlighted in red, one term per line")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Screening settings of review {self.review_id}"
