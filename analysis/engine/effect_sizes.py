@@ -49,7 +49,10 @@ class EffectSizes:
     yi: np.ndarray
     vi: np.ndarray
     rows: list[dict]  # the input rows behind yi (for subgroups and moderators)
-    sample_sizes: np.ndarray | None = None  # n per study, for the PFT back-transformation
+    sample_sizes: np.ndarray | None = None  # n per study pooled
+    # n of every row that gives one, for the PFT back-transformation: the reference
+    # (transf.ipft.hm with targs = list(ni = data$ni)) takes the harmonic mean over the data set
+    all_sample_sizes: np.ndarray | None = None
     # Uncorrected 2×2 counts of every complete table, double-zero ones included,
     # because Mantel-Haenszel and Peto count them in k (metafor's drop00 = c(TRUE, FALSE)).
     tables: dict[str, np.ndarray] | None = None
@@ -87,6 +90,11 @@ def compute_effect_sizes(rows: list[dict], measure: str, *, input_kind: str | No
     result.warnings = warnings + result.warnings
     keep = result.rows  # indices into kept_rows chosen by the computation
     result.rows = [kept_rows[i] for i in keep]
+    if kind == "proportion":
+        sizes = [
+            parse_number(row.get("ni"), column="ni", study=study_label(row, i)) for i, row in enumerate(rows)
+        ]
+        result.all_sample_sizes = np.asarray([n for n in sizes if n is not None and n > 0], dtype=float)
     return result
 
 
@@ -100,6 +108,12 @@ def _complete_rows(rows: list[dict], kind: str):
     for index, row in enumerate(rows):
         label = study_label(row, index)
         numbers = {c: parse_number(row.get(c), column=c, study=label) for c in columns}
+        if kind == "2x2":
+            # as escalc's replmiss: a missing non-event count follows from the arm's total
+            for cell, total, events in (("bi", "n1i", "ai"), ("di", "n2i", "ci")):
+                n = parse_number(row.get(total), column=total, study=label)
+                if numbers[cell] is None and n is not None and numbers[events] is not None:
+                    numbers[cell] = n - numbers[events]
         missing = [c for c, v in numbers.items() if v is None]
         if missing:
             warnings.append(f"study '{label}' dropped: missing value in {', '.join(missing)}")

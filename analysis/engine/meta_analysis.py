@@ -13,6 +13,7 @@ from .pooling import (
     METHODS,
     TESTS,
     PooledEstimate,
+    check_variances,
     critical_value,
     pool_inverse_variance,
     pool_mantel_haenszel,
@@ -72,6 +73,7 @@ def run_pooled_analysis(
     effects = compute_effect_sizes(rows, measure)
     warnings.extend(effects.warnings)
     notes = list(effects.notes)
+    check_variances(effects.vi, effects.studies)
 
     overall = pool_effects(effects, method, test, level)
     notes.extend(overall.notes)
@@ -168,7 +170,8 @@ def _summary(fit: PooledEstimate, effects: EffectSizes) -> dict:
     keys = ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
     values = [getattr(fit, key) for key in keys]
     present = [v for v in values if v is not None]
-    transformed = iter(back_transform(effects.measure, present, effects.sample_sizes).tolist())
+    sizes = effects.all_sample_sizes if effects.all_sample_sizes is not None else effects.sample_sizes
+    transformed = iter(back_transform(effects.measure, present, sizes).tolist())
     return {
         key: (next(transformed) if value is not None else None)
         for key, value in zip(keys, values, strict=True)

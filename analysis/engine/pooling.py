@@ -145,6 +145,9 @@ def pool_inverse_variance(
             f"a random-effects model ({method}) needs at least 2 studies; found {k}. "
             "Use the fixed-effect method (FE) or add studies"
         )
+    if not np.all(vi > 0) or not np.all(np.isfinite(yi)):
+        check_variances(vi)
+        raise InputError("an effect size is not a finite number")
     projection = Projection(yi)
     notes: list[str] = []
     iterations = 0

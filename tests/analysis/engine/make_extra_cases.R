@@ -113,9 +113,18 @@ rci <- data.frame(study = bcg$study, estimate = round(exp(rr$yi), 2),
 hr <- with(rci, data.frame(yi = log(estimate), vi = ((log(ci_upper) - log(ci_lower)) / (2 * Z975))^2))
 add("bcg_hr_ci_reml", src, rci, list(measure = "HR", method = "REML"), pooled(fit(hr, "REML")))
 add("bcg_hr_ci_fe", src, rci, list(measure = "HR", method = "FE"), pooled(fit(hr, "FE")))
+ort <- escalc("OR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
+orci <- data.frame(study = bcg$study, estimate = round(exp(ort$yi), 3),
+                   ci_lower = round(exp(ort$yi - 1.959964 * sqrt(ort$vi)), 3), ci_upper = round(exp(ort$yi + 1.959964 * sqrt(ort$vi)), 3))
+orci$estimate[6] <- NA
+or_dat <- with(orci, data.frame(yi = log(estimate), vi = ((log(ci_upper) - log(ci_lower)) / (2 * Z975))^2))
+add("bcg_or_ci_dl_missing", src, orci, list(measure = "OR", method = "DL"), pooled(fit(or_dat, "DL")))
 ysei <- data.frame(study = bcg$study, yi = round(rr$yi, 4), sei = round(sqrt(rr$vi), 4))
 add("bcg_yi_sei_pm", src, ysei, list(measure = "GEN", method = "PM"),
     pooled(rma(yi, sei = sei, data = ysei, method = "PM", control = CTRL)))
+ysei_na <- ysei; ysei_na$sei[2] <- NA; ysei_na$yi[9] <- NA
+add("bcg_yi_sei_reml_knha_missing", src, ysei_na, list(measure = "HR", method = "REML", test = "knha"),
+    pooled(rma(yi, sei = sei, data = ysei_na, method = "REML", test = "knha", control = CTRL)))
 add("bcg_yi_sei_sj", src, ysei, list(measure = "HR", method = "SJ"),
     pooled(rma(yi, sei = sei, data = ysei, method = "SJ", control = CTRL)))
 yvi <- data.frame(study = bcg$study, yi = round(rr$yi, 4), vi = round(rr$vi, 5))
@@ -164,6 +173,9 @@ pritz_edge <- pritz; pritz_edge$xi[2] <- 0; pritz_edge$xi[5] <- pritz_edge$ni[5]
 src <- paste0(ver, "dat.pritz1997 (arms 2 and 5 set to 0 and n responders)")
 for (mm in list(c("PLO", "REML"), c("PLO", "DL"), c("PR", "REML"), c("PFT", "DL"), c("PAS", "FE")))
   prop_case(paste0("pritz_edge_", tolower(mm[1]), "_", tolower(mm[2])), src, pritz_edge, mm[1], mm[2])
+pritz_na <- pritz; pritz_na$xi[4] <- NA
+prop_case("pritz_pft_reml_missing", paste0(ver, "dat.pritz1997 (arm 4 missing)"), pritz_na, "PFT", "REML")
+prop_case("pritz_plo_fe_missing", paste0(ver, "dat.pritz1997 (arm 4 missing)"), pritz_na, "PLO", "FE")
 debruin <- with(dat.debruin2009, data.frame(study = paste(author, year), xi = xi, ni = ni))
 prop_case("debruin_plo_reml", paste0(ver, "dat.debruin2009"), debruin, "PLO", "REML")
 prop_case("debruin_pft_pm", paste0(ver, "dat.debruin2009"), debruin, "PFT", "PM")

@@ -325,3 +325,27 @@ def test_proportion_freeman_tukey_warns_about_back_transformation():
     result = run_pooled_analysis(rows, "PFT", "DL")
     assert any("harmonic mean" in w for w in result["warnings"])
     assert 0 < result["summary"]["estimate"] < 1
+
+
+def test_zero_variance_is_refused_naming_the_study():
+    rows = [*HOMOGENEOUS[:2], {"study": "Exact", "yi": 0.1, "vi": 0}]
+    with pytest.raises(InputError, match="'Exact'.*zero"):
+        run_pooled_analysis(rows, "GEN", "FE")
+
+
+def test_missing_non_event_count_follows_from_the_arm_total():
+    rows = [{**r, "n1i": r["ai"] + r["bi"], "n2i": r["ci"] + r["di"]} for r in BCG[:4]]
+    rows[1] = {**rows[1], "bi": ""}
+    full = run_pooled_analysis(BCG[:4], "RR", "REML")
+    assert run_pooled_analysis(rows, "RR", "REML")["estimate"] == pytest.approx(full["estimate"])
+
+
+@pytest.mark.parametrize("method", ["REML", "ML", "EB", "PM"])
+def test_intercept_only_fast_path_agrees_with_the_matrix_path(method):
+    es = compute_effect_sizes(BCG, "RR")
+    fast = tau2.estimate_tau2(es.yi, es.vi, method).tau2
+    dense = tau2.estimate_tau2(es.yi, es.vi, method, X=np.ones((es.k, 1))).tau2
+    assert fast == pytest.approx(dense, rel=1e-10)
+    # EB and PM solve the same equation Q(tau²) = k - 1
+    if method in ("EB", "PM"):
+        assert fast == pytest.approx(tau2.estimate_tau2(es.yi, es.vi, "PM").tau2, rel=1e-10)
