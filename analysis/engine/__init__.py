@@ -8,7 +8,7 @@ from .effect_sizes import MEASURES, EffectSizes, back_transform, compute_effect_
 from .errors import ConvergenceError, EngineError, InputError
 from .heterogeneity import q_profile_interval
 from .io import detect_input_kind, json_safe, read_csv
-from .meta_analysis import pool_effects, run_pooled_analysis
+from .meta_analysis import leave_one_out, pool_effects, run_pooled_analysis
 from .moderators import (
     MetaRegression,
     SubgroupAnalysis,
@@ -18,7 +18,7 @@ from .moderators import (
     test_of_subgroup_differences,
 )
 from .pooling import METHODS, PooledEstimate, pool_inverse_variance, pool_mantel_haenszel, pool_peto
-from .small_study import EggerTest, egger_test, leave_one_out
+from .small_study import EggerTest, egger_test
 from .tau2 import TAU2_METHODS, estimate_tau2
 
 pool = pool_inverse_variance

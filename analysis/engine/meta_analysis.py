@@ -19,7 +19,7 @@ from .pooling import (
     pool_mantel_haenszel,
     pool_peto,
 )
-from .small_study import egger_test, leave_one_out
+from .small_study import egger_test, leave_one_out_rows
 
 
 def pool_effects(effects: EffectSizes, method: str, test: str = "z", level: float = 95.0) -> PooledEstimate:
@@ -36,6 +36,15 @@ def pool_effects(effects: EffectSizes, method: str, test: str = "z", level: floa
             raise InputError(f"Peto's method gives an odds ratio; use --measure OR, not {effects.measure}")
         return pool_peto(effects.tables, effects.k, level)
     return pool_inverse_variance(effects.yi, effects.vi, method, test, level)
+
+
+def leave_one_out(
+    effects: EffectSizes, method: str = "REML", test: str = "z", level: float = 95.0
+) -> list[dict]:
+    """Pool the studies again without each one in turn (one row per study left out)."""
+    return leave_one_out_rows(
+        effects.studies, lambda mask: pool_effects(_subset(effects, mask), method, test, level)
+    )
 
 
 def run_pooled_analysis(
@@ -109,9 +118,7 @@ def run_pooled_analysis(
     if egger:
         result["egger"] = egger_test(effects.yi, effects.vi).as_dict()
     if leave_one_out_analysis:
-        result["leave_one_out"] = leave_one_out(
-            effects.studies, lambda mask: pool_effects(_subset(effects, mask), method, test, level)
-        )
+        result["leave_one_out"] = leave_one_out(effects, method, test, level)
     if measure == "PFT":
         warnings.append(
             "Freeman-Tukey (PFT) results are back-transformed with the harmonic mean of the sample sizes; "

@@ -60,7 +60,7 @@ def egger_test(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
     )
 
 
-def leave_one_out(studies: list[str], pool: Callable[[np.ndarray], PooledEstimate]) -> list[dict]:
+def leave_one_out_rows(studies: list[str], pool: Callable[[np.ndarray], PooledEstimate]) -> list[dict]:
     """Refit without each study in turn; ``pool(mask)`` pools the studies where mask is True."""
     rows = []
     for i, study in enumerate(studies):

@@ -303,7 +303,7 @@ def test_subgroup_analysis_on_effect_sizes():
 
 def test_leave_one_out_refits_without_each_study():
     es = compute_effect_sizes(BCG, "RR")
-    rows = leave_one_out(es.studies, lambda mask: pool_inverse_variance(es.yi[mask], es.vi[mask], "DL"))
+    rows = leave_one_out(es, "DL")
     assert len(rows) == 13
     direct = pool_inverse_variance(es.yi[1:], es.vi[1:], "DL")
     assert rows[0]["estimate"] == pytest.approx(direct.estimate)
