@@ -8,8 +8,22 @@ from .access import (
     review_list_for_user,
     reviews_for_user,
 )
+from .references import (
+    duplicate_candidate_of_review,
+    duplicate_candidates_of,
+    duplicate_counts,
+    import_of_review,
+    imports_of,
+    records_of,
+)
 
 __all__ = [
+    "duplicate_candidate_of_review",
+    "duplicate_candidates_of",
+    "duplicate_counts",
+    "import_of_review",
+    "imports_of",
+    "records_of",
     "member_of_review",
     "members_of",
     "membership_for",

@@ -1,5 +1,7 @@
 """Every write in the reviews app, one module per part; re-exported here for callers."""
 
+from .duplicates import duplicate_confirm, duplicate_reject, duplicate_unmerge
+from .imports import ImportPlan, import_create, import_plan, import_run
 from .members import (
     REVIEW_SETTINGS,
     member_change_role,
@@ -10,6 +12,13 @@ from .members import (
 )
 
 __all__ = [
+    "ImportPlan",
+    "duplicate_confirm",
+    "duplicate_reject",
+    "duplicate_unmerge",
+    "import_create",
+    "import_plan",
+    "import_run",
     "REVIEW_SETTINGS",
     "member_change_role",
     "member_invite",

@@ -1,0 +1,384 @@
+"""Importing reference files into a review: the upload, the job a worker runs, and its outcome.
+
+A job reads the stored file, parses it (reviews.importing), finds duplicate candidates within the
+file and against the review's records, then inserts everything in ONE transaction: a job that
+crashes or is killed leaves no record behind, and its status tells the user what happened. While
+that transaction is open, progress is written through a second, autocommitting connection
+(PostgreSQL) so the page's progress bar moves batch by batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.queueing import enqueue_on_commit
+from reviews.importing import (
+    ParseResult,
+    find_duplicates,
+    find_duplicates_between,
+    normalise_title,
+    parse_file,
+)
+from reviews.models import DuplicateCandidate, Record, RecordStatus, Review, SourceImport, SourceKind
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2_000
+# A file that kills its worker this many times (out of memory, say) is marked failed instead of looping.
+MAX_ATTEMPTS = 3
+# First key of the PostgreSQL advisory lock taken per review while an import inserts its records.
+_IMPORT_LOCK_CLASS = 7301
+# Field lengths of Record that a parsed value may exceed; longer values are cut, with a warning.
+_BOUNDED_FIELDS = {
+    name: Record._meta.get_field(name).max_length
+    for name in ("journal", "volume", "issue", "pages", "doi", "pmid", "reference_type")
+}
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: the parsed file and the duplicate pairs (by record index) it brings."""
+
+    result: ParseResult
+    # (existing record id, index of new record, reason, score)
+    across: list[tuple[int, int, str, float]] = field(default_factory=list)
+    # (index, index, reason, score), first index lower
+    within: list[tuple[int, int, str, float]] = field(default_factory=list)
+    failure: str = ""
+
+    @property
+    def duplicates_found(self) -> int:
+        return len(self.across) + len(self.within)
+
+
+def max_records_message(limit: int) -> str:
+    return (
+        f"The file holds more than {limit:,} records, the most one import may hold "
+        "(setting OPENSYNTH_MAX_IMPORT_RECORDS). Nothing was imported: split the file and import the parts."
+    )
+
+
+def _size_message(size: int) -> str:
+    limit_mb = settings.MAX_UPLOAD_BYTES / 1024 / 1024
+    return (
+        f"The file is {size / 1024 / 1024:.1f} MB; files up to {limit_mb:.0f} MB can be imported "
+        "(setting OPENSYNTH_MAX_UPLOAD_BYTES). Split the export into smaller files."
+    )
+
+
+def import_create(
+    *,
+    review: Review,
+    user,
+    file,
+    source_name: str,
+    source_kind: str = SourceKind.DATABASE,
+    file_name: str | None = None,
+    queue: bool = True,
+) -> SourceImport:
+    """Store an uploaded reference file as a queued import; its job is queued when the transaction commits."""
+    file_name = Path(file_name or getattr(file, "name", "") or "references").name[:255]
+    size = file.size if getattr(file, "size", None) is not None else None
+    errors: dict[str, list[str]] = {}
+    if size is not None and size > settings.MAX_UPLOAD_BYTES:
+        errors["file"] = [_size_message(size)]
+    elif size == 0:
+        errors["file"] = ["The file is empty."]
+    if source_kind not in SourceKind.values:
+        errors["source_kind"] = [f"Unknown source kind {source_kind!r}."]
+    source_name = (source_name or "").strip()
+    if not source_name:
+        errors["source_name"] = ["Name the source (e.g. MEDLINE via Ovid, Embase, citation searching)."]
+    elif len(source_name) > 200:
+        errors["source_name"] = ["The source name can be at most 200 characters."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        source_import = SourceImport(
+            review=review,
+            source_name=source_name,
+            source_kind=source_kind,
+            file_name=file_name,
+            file_size=size or 0,
+            created_by=user,
+        )
+        source_import.file.save(file_name, file if isinstance(file, File) else File(file), save=False)
+        source_import.save()
+        if queue:
+            from reviews.tasks import run_import
+
+            enqueue_on_commit(run_import, source_import.pk)
+    return source_import
+
+
+def import_plan(*, review: Review, path_or_bytes, file_name: str | None = None) -> ImportPlan:
+    """Parse a file and find its duplicate candidates within itself and against the review's records."""
+    plan = _parse(path_or_bytes, file_name)
+    if not plan.failure:
+        _find_candidates(plan, review_id=review.pk)
+    return plan
+
+
+def _parse(path_or_bytes, file_name: str | None) -> ImportPlan:
+    limit = settings.MAX_IMPORT_RECORDS
+    result = parse_file(path_or_bytes, filename=file_name, max_records=limit)
+    plan = ImportPlan(result=result)
+    if result.limit_exceeded:
+        plan.failure = max_records_message(limit)
+    elif not result.records:
+        reasons = "; ".join(str(error) for error in result.errors[:3]) or "it holds no references"
+        plan.failure = f"No records could be read from the file: {reasons}."
+    return plan
+
+
+def _find_candidates(plan: ImportPlan, *, review_id: int) -> None:
+    """Duplicate pairs within the new records, and between them and the review's records still in play."""
+    records = plan.result.records
+    plan.within = [(*sorted((c.record_a, c.record_b)), c.reason, c.score) for c in find_duplicates(records)]
+    # A record already removed as a duplicate is represented by the record it was merged into.
+    existing = list(
+        Record.objects.filter(review_id=review_id)
+        .exclude(status=RecordStatus.DUPLICATE)
+        .values("id", "title", "doi", "pmid", "year", "authors")
+    )
+    plan.across = (
+        [(c.record_a, c.record_b, c.reason, c.score) for c in find_duplicates_between(records, existing)]
+        if existing
+        else []
+    )
+
+
+def import_run(*, import_id: int) -> SourceImport | None:
+    """Run one import job (in a worker or the command); returns the finished import, None if gone or done."""
+    if not _claim(import_id):
+        return None
+    source_import = SourceImport.objects.filter(pk=import_id).first()
+    if source_import is None:
+        return None
+    if source_import.attempts > MAX_ATTEMPTS:
+        return _fail(
+            source_import,
+            f"The import stopped {MAX_ATTEMPTS} times before finishing (the worker may have run out of "
+            "memory). Nothing was imported; try a smaller file.",
+        )
+    try:
+        with source_import.file.open("rb") as stored:
+            data = stored.read()
+        plan = _parse(data, source_import.file_name)
+        del data
+        source_import = _record_parse(source_import, plan)
+        if plan.failure:
+            return _fail(source_import, plan.failure)
+        return _insert(source_import, plan)
+    except Exception as error:  # any crash: the insert transaction rolled back, tell the user
+        logger.exception("Import %s failed", import_id)
+        source_import = SourceImport.objects.filter(pk=import_id).first()
+        if source_import is None:  # the review was deleted meanwhile
+            return None
+        return _fail(
+            source_import,
+            f"The import failed unexpectedly ({type(error).__name__}: {error}). Nothing was imported.",
+        )
+
+
+def _claim(import_id: int) -> bool:
+    """Take the job: queued, or running in a worker that died (redelivered task); False if finished."""
+    claimed = SourceImport.objects.filter(
+        pk=import_id, status__in=[SourceImport.Status.QUEUED, SourceImport.Status.RUNNING]
+    ).update(status=SourceImport.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now())
+    return claimed == 1
+
+
+def _record_parse(source_import: SourceImport, plan: ImportPlan) -> SourceImport:
+    result = plan.result
+    source_import.file_format = result.format
+    source_import.records_parsed = len(result.records)
+    source_import.progress_total = 0 if plan.failure else len(result.records)
+    source_import.progress_done = 0
+    source_import.errors = [{"line": e.line, "message": e.message} for e in result.errors]
+    source_import.warnings = [{"line": w.line, "message": w.message} for w in result.warnings]
+    source_import.save(
+        update_fields=[
+            "file_format",
+            "records_parsed",
+            "progress_total",
+            "progress_done",
+            "errors",
+            "warnings",
+        ]
+    )
+    return source_import
+
+
+def _fail(source_import: SourceImport, failure: str) -> SourceImport:
+    source_import.status = SourceImport.Status.FAILED
+    source_import.failure = failure
+    source_import.records_imported = 0
+    source_import.duplicates_found = 0
+    source_import.progress_done = 0
+    source_import.finished_at = timezone.now()
+    source_import.save(
+        update_fields=[
+            "status",
+            "failure",
+            "records_imported",
+            "duplicates_found",
+            "progress_done",
+            "finished_at",
+        ]
+    )
+    return source_import
+
+
+def _clean(value: str) -> str:
+    # PostgreSQL text cannot hold NUL characters, which odd exports sometimes carry.
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+def _record_rows(source_import: SourceImport, plan: ImportPlan, start: int, stop: int, warnings: list[dict]):
+    review_id = source_import.review_id
+    rows = []
+    for parsed in plan.result.records[start:stop]:
+        values = {
+            "journal": parsed.journal,
+            "volume": parsed.volume,
+            "issue": parsed.issue,
+            "pages": parsed.pages,
+            "doi": parsed.doi,
+            "pmid": parsed.pmid,
+            "reference_type": parsed.raw_type,
+        }
+        for name, limit in _BOUNDED_FIELDS.items():
+            if len(values[name]) > limit:
+                values[name] = values[name][:limit]
+                warnings.append(
+                    {
+                        "line": parsed.source_line,
+                        "message": f"{name.replace('_', ' ')} longer than {limit} characters was cut",
+                    }
+                )
+        title = _clean(parsed.title)
+        rows.append(
+            Record(
+                review_id=review_id,
+                source_import_id=source_import.pk,
+                source_line=parsed.source_line or None,
+                title=title,
+                abstract=_clean(parsed.abstract),
+                authors=[_clean(a) for a in parsed.authors],
+                year=parsed.year,
+                keywords=[_clean(k) for k in parsed.keywords],
+                url=_clean(parsed.url),
+                normalised_title=normalise_title(title),
+                status=RecordStatus.TITLE_ABSTRACT,
+                **{name: _clean(value) for name, value in values.items()},
+            )
+        )
+    return rows
+
+
+def _insert(source_import: SourceImport, plan: ImportPlan) -> SourceImport | None:
+    """Insert the records and their duplicate candidates in one transaction, reporting progress per batch."""
+    total = len(plan.result.records)
+    warnings = list(source_import.warnings)
+    with _ProgressReporter(source_import.pk) as progress, transaction.atomic():
+        # Imports into one review take turns: each one's duplicates are sought among the records of
+        # the imports before it, and a second run of the same job (a redelivered task) waits here,
+        # then finds the job finished.
+        _lock_review_imports(source_import.review_id)
+        locked = SourceImport.objects.get(pk=source_import.pk)
+        if locked.status != SourceImport.Status.RUNNING or locked.records.exists():
+            return None
+        _find_candidates(plan, review_id=source_import.review_id)
+        ids: list[int] = []
+        for start in range(0, total, BATCH_SIZE):
+            created = Record.objects.bulk_create(
+                _record_rows(source_import, plan, start, start + BATCH_SIZE, warnings)
+            )
+            ids.extend(record.pk for record in created)
+            progress.report(len(ids))
+        candidates = [
+            DuplicateCandidate(
+                review_id=source_import.review_id,
+                record_a_id=min(a, ids[j]),
+                record_b_id=max(a, ids[j]),
+                reason=r,
+                score=s,
+            )
+            for a, j, r, s in plan.across
+        ] + [
+            DuplicateCandidate(
+                review_id=source_import.review_id, record_a_id=ids[i], record_b_id=ids[j], reason=r, score=s
+            )
+            for i, j, r, s in plan.within
+        ]
+        DuplicateCandidate.objects.bulk_create(candidates, batch_size=BATCH_SIZE)
+        locked.status = SourceImport.Status.DONE
+        locked.records_imported = len(ids)
+        locked.duplicates_found = len(candidates)
+        locked.progress_done = len(ids)
+        locked.warnings = warnings
+        locked.finished_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "status",
+                "records_imported",
+                "duplicates_found",
+                "progress_done",
+                "warnings",
+                "finished_at",
+            ]
+        )
+    return locked
+
+
+def _lock_review_imports(review_id: int) -> None:
+    """Hold, until the transaction ends, the lock that serialises the imports of one review."""
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        # An advisory lock, not a row lock: the progress connection must still be able to update rows.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_IMPORT_LOCK_CLASS, review_id])
+    else:
+        list(Review.objects.select_for_update().filter(pk=review_id).values_list("pk"))
+
+
+class _ProgressReporter:
+    """Writes an import's progress through its own autocommitting connection, visible while the insert runs.
+
+    SQLite allows one writer at a time, so there the progress is not written until the insert commits.
+    """
+
+    def __init__(self, import_id: int):
+        self.import_id = import_id
+        self.connection = None
+
+    def __enter__(self) -> _ProgressReporter:
+        if connections["default"].vendor == "postgresql":
+            self.connection = connections.create_connection("default")
+        return self
+
+    def report(self, done: int) -> None:
+        if self.connection is None:
+            return
+        table = SourceImport._meta.db_table
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE "{table}" SET "progress_done" = %s WHERE "id" = %s', [done, self.import_id]
+                )
+        except Exception:  # progress is a courtesy; never let it stop the import
+            logger.warning("Could not report the progress of import %s", self.import_id, exc_info=True)
+
+    def __exit__(self, *exc_info) -> None:
+        if self.connection is not None:
+            self.connection.close()

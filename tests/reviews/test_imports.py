@@ -1,0 +1,221 @@
+"""Reference imports through the services: every format, bad records, limits, failures, the stored file."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from reviews import services
+from reviews.models import DuplicateCandidate, Record, RecordStatus, SourceImport, SourceKind
+from tests.reviews.import_helpers import import_now, media_root, ris, upload  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("media_root")
+
+Status = SourceImport.Status
+
+# (fixture file, format detected, records, per-record errors)
+FORMATS = [
+    ("pubmed.nbib", "medline", 4, 0),
+    ("ovid_medline.ris", "ris", 2, 0),
+    ("embase_numbered.ris", "ris", 3, 0),
+    ("scopus_style.ris", "ris", 1, 0),
+    ("wos.ris", "ris", 2, 0),
+    ("zotero.ris", "ris", 2, 0),
+    ("endnote.ris", "ris", 2, 0),
+    ("proquest.ris", "ris", 1, 0),
+    ("bom_crlf.ris", "ris", 2, 0),
+    ("references.bib", "bibtex", 3, 0),
+    ("endnote.xml", "endnote_xml", 3, 0),
+    ("scopus.csv", "csv", 1, 0),
+    ("rayyan.csv", "csv", 2, 0),
+    ("excel_semicolon.csv", "csv", 1, 0),
+]
+
+
+@pytest.mark.parametrize("name,file_format,count,errors", FORMATS, ids=[f[0] for f in FORMATS])
+def test_each_format_imports_through_the_service(review, reviewer, name, file_format, count, errors):
+    done = import_now(review, reviewer, name)
+    assert done.status == Status.DONE, done.failure
+    assert (done.file_format, done.records_parsed, done.records_imported) == (file_format, count, count)
+    assert len(done.errors) == errors
+    records = list(Record.objects.filter(source_import=done))
+    assert len(records) == count
+    assert all(r.review_id == review.pk and r.status == RecordStatus.TITLE_ABSTRACT for r in records)
+    assert all(r.source_line and r.source_line >= 1 for r in records)
+    assert all(r.normalised_title == r.normalised_title.lower() for r in records)
+    assert done.file_name == name and done.file_size > 0 and done.finished_at is not None
+
+
+def test_medline_fields_reach_the_record(review, reviewer):
+    import_now(review, reviewer, "pubmed.nbib")
+    record = Record.objects.filter(review=review).exclude(pmid="").first()
+    assert record.title and record.authors and record.year and record.pmid.isdigit()
+
+
+@pytest.mark.parametrize(
+    "name,kept,error_lines",
+    [("garbage_middle.ris", 3, [7, 16]), ("unbalanced.bib", 2, [7]), ("truncated.xml", 1, [9])],
+)
+def test_bad_records_are_reported_with_their_lines_and_good_ones_kept(
+    review, reviewer, name, kept, error_lines
+):
+    done = import_now(review, reviewer, name)
+    assert done.status == Status.DONE
+    assert done.records_imported == kept == Record.objects.filter(source_import=done).count()
+    assert [e["line"] for e in done.errors] == error_lines
+    assert all(e["message"] for e in done.errors)
+
+
+def test_warnings_are_kept_with_their_lines(review, reviewer):
+    done = import_now(review, reviewer, "missing_er.ris")
+    assert done.status == Status.DONE and done.records_imported == 3
+    assert [w["line"] for w in done.warnings] == [7, 11]
+
+
+def test_a_file_with_no_readable_record_fails_with_the_reason(review, reviewer):
+    done = import_now(review, reviewer, "notes.txt", b"just some words\nnothing like a reference\n")
+    assert done.status == Status.FAILED
+    assert "No records could be read" in done.failure and "could not tell the file format" in done.failure
+    assert not Record.objects.filter(review=review).exists()
+
+
+def test_more_records_than_the_limit_are_refused_whole(review, reviewer, settings):
+    settings.MAX_IMPORT_RECORDS = 3
+    content = ris(*[{"title": f"Trial number {n} of interleukin", "year": 2000 + n} for n in range(5)])
+    done = import_now(review, reviewer, "big.ris", content)
+    assert done.status == Status.FAILED
+    assert "more than 3 records" in done.failure and "OPENSYNTH_MAX_IMPORT_RECORDS" in done.failure
+    assert "Nothing was imported" in done.failure
+    assert not Record.objects.filter(review=review).exists()
+
+
+def test_exactly_the_limit_imports(review, reviewer, settings):
+    settings.MAX_IMPORT_RECORDS = 3
+    content = ris(*[{"title": f"Trial number {n} of interleukin", "year": 2000 + n} for n in range(3)])
+    assert import_now(review, reviewer, "three.ris", content).records_imported == 3
+
+
+def test_a_file_larger_than_the_upload_limit_is_refused(review, reviewer, settings):
+    settings.MAX_UPLOAD_BYTES = 1024
+    with pytest.raises(ValidationError) as refused:
+        services.import_create(
+            review=review,
+            user=reviewer,
+            file=upload("big.ris", b"x" * 2048),
+            source_name="Embase",
+            queue=False,
+        )
+    assert "files up to" in str(refused.value) and "OPENSYNTH_MAX_UPLOAD_BYTES" in str(refused.value)
+    assert not SourceImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "source_name,source_kind,field",
+    [("", SourceKind.DATABASE, "source_name"), ("Embase", "newspaper", "source_kind")],
+)
+def test_source_name_and_kind_are_checked(review, reviewer, source_name, source_kind, field):
+    with pytest.raises(ValidationError) as refused:
+        services.import_create(
+            review=review,
+            user=reviewer,
+            file=upload("zotero.ris"),
+            source_name=source_name,
+            source_kind=source_kind,
+            queue=False,
+        )
+    assert field in refused.value.message_dict
+
+
+def test_upload_is_stored_and_queued_after_commit(review, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        created = services.import_create(
+            review=review,
+            user=reviewer,
+            file=upload("zotero.ris"),
+            source_name="Citation searching",
+            source_kind=SourceKind.CITATION_SEARCH,
+        )
+    assert len(callbacks) == 1
+    created.refresh_from_db()
+    assert created.status == Status.QUEUED and created.file.name.endswith(".ris")
+    assert created.source_kind == SourceKind.CITATION_SEARCH and created.created_by == reviewer
+    with created.file.open("rb") as stored:
+        assert stored.read() == upload("zotero.ris").read()
+
+
+def test_a_finished_job_is_not_run_again(review, reviewer):
+    done = import_now(review, reviewer, "zotero.ris")
+    assert services.import_run(import_id=done.pk) is None
+    assert Record.objects.filter(review=review).count() == 2
+
+
+def test_a_job_for_a_deleted_import_returns_quietly(db):
+    assert services.import_run(import_id=999_999) is None
+
+
+def test_a_redelivered_job_after_too_many_attempts_fails_clearly(review, reviewer):
+    created = services.import_create(
+        review=review, user=reviewer, file=upload("zotero.ris"), source_name="Embase", queue=False
+    )
+    SourceImport.objects.filter(pk=created.pk).update(status=Status.RUNNING, attempts=3)
+    done = services.import_run(import_id=created.pk)
+    assert done.status == Status.FAILED and "stopped 3 times" in done.failure
+    assert not Record.objects.exists()
+
+
+def test_a_crash_while_inserting_leaves_no_record_and_says_so(review, reviewer, monkeypatch):
+    from reviews.services import imports
+
+    created = services.import_create(
+        review=review, user=reviewer, file=upload("pubmed.nbib"), source_name="PubMed", queue=False
+    )
+    calls = []
+    real_bulk_create = Record.objects.bulk_create
+
+    def crash_on_second_batch(rows, *args, **kwargs):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_bulk_create(rows, *args, **kwargs)
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    monkeypatch.setattr(Record.objects, "bulk_create", crash_on_second_batch)
+    done = services.import_run(import_id=created.pk)
+    assert done.status == Status.FAILED
+    assert "disk full" in done.failure and "Nothing was imported" in done.failure
+    assert calls == [2, 2]
+    assert not Record.objects.filter(review=review).exists()
+    assert done.records_imported == 0
+
+
+def test_long_values_are_cut_with_a_warning_and_nul_characters_dropped(review, reviewer):
+    content = (
+        "TY  - JOUR\nTI  - A title with a NUL\x00 inside\nSP  - " + "1" * 80 + "\nPY  - 2001\nER  - \n"
+    ).encode()
+    done = import_now(review, reviewer, "odd.ris", content)
+    assert done.status == Status.DONE, done.failure
+    record = Record.objects.get(source_import=done)
+    assert record.title == "A title with a NUL inside" and len(record.pages) == 50
+    assert any("pages longer than 50" in w["message"] for w in done.warnings)
+
+
+def test_import_counts_duplicates_it_found(review, reviewer):
+    first = ris(
+        {
+            "title": "Interleukin-2 after remission in AML",
+            "authors": ["Baer, M."],
+            "year": 2008,
+            "doi": "10.1/x",
+        },
+    )
+    second = ris(
+        {
+            "title": "Interleukin 2 after remission in AML",
+            "authors": ["Baer, M."],
+            "year": 2008,
+            "doi": "10.1/X",
+        },
+        {"title": "Interleukin 2 after remission in AML", "authors": ["Baer, M."], "year": 2008},
+    )
+    assert import_now(review, reviewer, "a.ris", first).duplicates_found == 0
+    done = import_now(review, reviewer, "b.ris", second)
+    assert done.duplicates_found == 3  # two across imports, one within the second file
+    assert DuplicateCandidate.objects.filter(review=review).count() == 3
