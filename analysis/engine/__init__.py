@@ -57,3 +57,28 @@ __all__ = [
 ]
 
 # Survival / IPD (Cox, Kaplan-Meier) exports follow below.
+from .survival import (  # noqa: E402 - after the pooling names, which two_stage uses
+    analyse_ipd,
+    cox_treatment_effect,
+    fit_cox,
+    interaction_test,
+    kaplan_meier,
+    kaplan_meier_by_arm,
+    logrank_test,
+    per_trial_estimates,
+    read_ipd_csv,
+    two_stage,
+)
+
+__all__ += [
+    "analyse_ipd",
+    "cox_treatment_effect",
+    "fit_cox",
+    "interaction_test",
+    "kaplan_meier",
+    "kaplan_meier_by_arm",
+    "logrank_test",
+    "per_trial_estimates",
+    "read_ipd_csv",
+    "two_stage",
+]
