@@ -13,6 +13,8 @@ from analysis.engine.survival_cox import TIES
 
 
 class Command(BaseCommand):
+    # Pure computation on a file: skip Django's system checks, which would import every page module.
+    requires_system_checks: list = []
     help = (
         "Analyse patient-level time-to-event data (one row per patient): Cox hazard ratio stratified by trial "
         "(Efron ties), stratified log-rank test, Kaplan-Meier per arm, optional treatment-by-covariate interaction."

@@ -13,6 +13,8 @@ from analysis.engine.report import format_text
 
 
 class Command(BaseCommand):
+    # Pure computation on a file: skip Django's system checks, which would import every page module.
+    requires_system_checks: list = []
     help = (
         "Pool the studies of a CSV file (metafor's column names: ai,bi,ci,di / m1i,sd1i,n1i,... / "
         "xi,ni / yi,vi / yi,sei / estimate,ci_lower,ci_upper / o_minus_e,v) and print the result."
