@@ -1,0 +1,283 @@
+"""Screening reads: the next record for me, my progress, conflicts, reasons, terms and agreement.
+
+Blindness: what a reviewer's queue, record and progress show depends only on the record's
+status (which changes when a record is resolved) and on the reviewer's own decisions, never
+on another reviewer's pending decision. Other reviewers' decisions are read only by
+``others_decisions`` (empty while screening is blind) and by the owner-only conflict and
+agreement selectors. Callers check the role through ``review_for_user`` first.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from reviews.models import (
+    Adjudication,
+    Decision,
+    ExclusionReason,
+    Record,
+    RecordStatus,
+    Review,
+    ScreeningDecision,
+    ScreeningSettings,
+    Stage,
+)
+
+PENDING_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TITLE_ABSTRACT, Stage.FULL_TEXT: RecordStatus.FULL_TEXT}
+CONFLICT_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TA_CONFLICT, Stage.FULL_TEXT: RecordStatus.FT_CONFLICT}
+
+
+def _my_decisions(*, review: Review, user, stage: str):
+    return ScreeningDecision.objects.filter(record__review=review, reviewer=user, stage=stage)
+
+
+def _queue(*, review: Review, user, stage: str):
+    """Records waiting at this stage that I have not decided (no other reviewer's decision involved)."""
+    mine = ScreeningDecision.objects.filter(record=OuterRef("pk"), stage=stage, reviewer=user)
+    return Record.objects.filter(review=review, status=PENDING_STATUS[stage]).filter(~Exists(mine))
+
+
+def next_record_for(*, review: Review, user, stage: str) -> Record | None:
+    """The next record I have to screen at a stage: at most three queries whatever the review's size.
+
+    Records come in id order starting after the last record I decided, so the lookup starts
+    where my undecided records are instead of walking past every record I have done; records
+    before that point (undone, unmerged, or reaching full text late) come after.
+    """
+    last = _my_decisions(review=review, user=user, stage=stage).aggregate(last=Max("record_id"))["last"]
+    queue = _queue(review=review, user=user, stage=stage).order_by("id")
+    if last is None:
+        return queue.first()
+    return queue.filter(id__gt=last).first() or queue.filter(id__lte=last).first()
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    remaining: int
+
+    @property
+    def total(self) -> int:
+        return self.done + self.remaining
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def my_progress(*, review: Review, user, stage: str) -> Progress:
+    """How many records I have decided at a stage and how many wait for me (two queries)."""
+    done = _my_decisions(review=review, user=user, stage=stage).count()
+    remaining = _queue(review=review, user=user, stage=stage).count()
+    return Progress(done=done, remaining=remaining)
+
+
+def others_decisions(*, review: Review, user, record: Record, stage: str) -> list[ScreeningDecision]:
+    """Other reviewers' decisions on a record, shown only when the review is not blind."""
+    if review.blind_screening:
+        return []
+    return list(
+        ScreeningDecision.objects.filter(record=record, stage=stage)
+        .exclude(reviewer=user)
+        .select_related("reviewer", "exclusion_reason")
+        .order_by("reviewer__username")
+    )
+
+
+def record_in_review(*, review: Review, record_id: int) -> Record:
+    """One record of this review; another review's record answers 404."""
+    from django.http import Http404
+
+    try:
+        return Record.objects.get(pk=record_id, review=review)
+    except Record.DoesNotExist:
+        raise Http404("No such record in this review.") from None
+
+
+def exclusion_reasons(*, review: Review, stage: str = Stage.FULL_TEXT, active_only: bool = False):
+    """A review's exclusion reasons for a stage, in the owner's order."""
+    reasons = ExclusionReason.objects.filter(review=review, stage=stage)
+    if active_only:
+        reasons = reasons.filter(active=True)
+    return reasons.order_by("position", "id")
+
+
+def exclusion_reason_of_review(*, review: Review, reason_id) -> ExclusionReason:
+    """One reason of this review; another review's reason answers 404."""
+    from django.http import Http404
+
+    try:
+        return ExclusionReason.objects.get(pk=reason_id, review=review)
+    except (ExclusionReason.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such exclusion reason in this review.") from None
+
+
+def conflicts(*, review: Review, stage: str | None = None, limit: int = 200):
+    """Records in conflict (owner-only: every decision shows), oldest first, with their decisions."""
+    statuses = [CONFLICT_STATUS[stage]] if stage else list(CONFLICT_STATUS.values())
+    decisions = ScreeningDecision.objects.select_related("reviewer", "exclusion_reason").order_by(
+        "stage", "reviewer__username"
+    )
+    return (
+        Record.objects.filter(review=review, status__in=statuses)
+        .prefetch_related(Prefetch("decisions", queryset=decisions))
+        .order_by("id")[:limit]
+    )
+
+
+def conflict_counts(*, review: Review) -> dict[str, int]:
+    """Conflicts waiting per stage (owner-only)."""
+    rows = (
+        Record.objects.filter(review=review, status__in=list(CONFLICT_STATUS.values()))
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    by_status = {row["status"]: row["n"] for row in rows}
+    return {stage: by_status.get(status, 0) for stage, status in CONFLICT_STATUS.items()}
+
+
+def adjudication_log(*, review: Review, limit: int = 50):
+    """The latest adjudications, for the owner's log."""
+    return (
+        Adjudication.objects.filter(record__review=review)
+        .select_related("record", "decided_by", "exclusion_reason")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# Highlighting ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HighlightTerms:
+    include: list[str]
+    exclude: list[str]
+
+
+def highlight_terms(*, review: Review) -> HighlightTerms:
+    """The review's highlight terms (none until an owner sets them)."""
+    settings = ScreeningSettings.objects.filter(review=review).first()
+    if settings is None:
+        return HighlightTerms(include=[], exclude=[])
+    return HighlightTerms(
+        include=[t for t in settings.include_terms.splitlines() if t],
+        exclude=[t for t in settings.exclude_terms.splitlines() if t],
+    )
+
+
+def _term_pattern(term: str) -> str:
+    stem = term.rstrip("*")
+    body = r"\s+".join(re.escape(word) for word in stem.split())
+    return body + (r"\w*" if term.endswith("*") else "")
+
+
+def highlight(text: str, terms: HighlightTerms) -> SafeString:
+    """The text, escaped, with include terms in <mark class="term-include"> and exclude terms in term-exclude."""
+    kinds = [(t, "include") for t in terms.include] + [(t, "exclude") for t in terms.exclude]
+    kinds = [(t, kind) for t, kind in kinds if t.rstrip("*").strip()]
+    if not text or not kinds:
+        return escape(text or "")
+    # Longest terms first so "randomised controlled" wins over "randomised".
+    kinds.sort(key=lambda item: -len(item[0]))
+    groups = [f"(?P<{kind[0]}{i}>{_term_pattern(t)})" for i, (t, kind) in enumerate(kinds)]
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(groups) + r")(?!\w)", re.IGNORECASE)
+    pieces, position = [], 0
+    for match in pattern.finditer(text):
+        kind = "include" if match.lastgroup.startswith("i") else "exclude"
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(f'<mark class="term-{kind}">{escape(match.group(0))}</mark>')
+        position = match.end()
+    pieces.append(escape(text[position:]))
+    return mark_safe("".join(pieces))  # every piece of user text above is escaped
+
+
+# Agreement -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    stage: str
+    reviewer_a: str
+    reviewer_b: str
+    records: int
+    agreed: int
+    percent_agreement: float | None
+    kappa: float | None
+    table: dict  # {decision_a: {decision_b: n}}, maybe counted as include at title/abstract
+
+
+def _effective(stage: str, decision: str) -> str:
+    return Decision.INCLUDE if stage == Stage.TITLE_ABSTRACT and decision == Decision.MAYBE else decision
+
+
+def cohen_kappa(table: dict[str, dict[str, int]]) -> tuple[int, int, float | None, float | None]:
+    """Records, agreements, percent agreement and Cohen's kappa of a two-rater table (None when undefined)."""
+    categories = sorted(set(table) | {b for row in table.values() for b in row})
+    n = sum(table.get(a, {}).get(b, 0) for a in categories for b in categories)
+    if n == 0:
+        return 0, 0, None, None
+    agreed = sum(table.get(c, {}).get(c, 0) for c in categories)
+    observed = agreed / n
+    row = {c: sum(table.get(c, {}).values()) for c in categories}
+    column = {c: sum(table.get(a, {}).get(c, 0) for a in categories) for c in categories}
+    expected = sum(row[c] * column[c] for c in categories) / (n * n)
+    kappa = None if expected == 1 else (observed - expected) / (1 - expected)
+    return n, agreed, 100 * observed, kappa
+
+
+def agreement(*, review: Review) -> list[PairAgreement]:
+    """Cohen's kappa and percent agreement per pair of reviewers and stage (owner-only; one query).
+
+    Counts every record both reviewers decided at the stage; a maybe counts as include at
+    title/abstract, as it does when records are resolved. Full-text exclusions agree on the
+    decision here even when their reasons differ.
+    """
+    rows = (
+        ScreeningDecision.objects.filter(
+            record__review=review,
+            record__decisions__stage=F("stage"),
+            record__decisions__reviewer__gt=F("reviewer"),
+        )
+        .values(
+            "stage",
+            "reviewer__username",
+            "record__decisions__reviewer__username",
+            "decision",
+            "record__decisions__decision",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    tables: dict[tuple, dict] = {}
+    for row in rows:
+        stage = row["stage"]
+        # Order each pair by username so the table reads the same way whoever was first.
+        a, b = row["reviewer__username"], row["record__decisions__reviewer__username"]
+        da, db = _effective(stage, row["decision"]), _effective(stage, row["record__decisions__decision"])
+        if a > b:
+            a, b, da, db = b, a, db, da
+        table = tables.setdefault((stage, a, b), {})
+        table.setdefault(da, {})
+        table[da][db] = table[da].get(db, 0) + row["n"]
+    stage_order = {Stage.TITLE_ABSTRACT: 0, Stage.FULL_TEXT: 1}
+    result = []
+    for (stage, a, b), table in sorted(
+        tables.items(), key=lambda item: (stage_order[item[0][0]], item[0][1:])
+    ):
+        n, agreed, percent, kappa = cohen_kappa(table)
+        result.append(
+            PairAgreement(
+                stage=stage,
+                reviewer_a=a,
+                reviewer_b=b,
+                records=n,
+                agreed=agreed,
+                percent_agreement=percent,
+                kappa=kappa,
+                table=table,
+            )
+        )
+    return result
