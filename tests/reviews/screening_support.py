@@ -53,6 +53,9 @@ CSRF_HEADER = re.compile(r'"X-CSRFToken": "[^"]+"')
 
 def masked(body: bytes) -> bytes:
     """A response body with its CSRF tokens masked (they differ on every render)."""
-    text = body.decode()
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        return body  # an image
     text = CSRF_INPUT.sub('name="csrfmiddlewaretoken" value="…"', text)
     return CSRF_HEADER.sub('"X-CSRFToken": "…"', text).encode()

@@ -1,0 +1,236 @@
+"""Proof of blind screening: reviewer B's every response is the same whatever reviewer A decided.
+
+Reviewer A ("amira") includes, excludes, or has not decided record X at title/abstract and
+report W at full text. Reviewer B ("rahul") then fetches every screening and PRISMA page and
+endpoint, HTML and JSON; decides and undoes through the page (htmx) and the API. The bodies
+are compared byte for byte after masking CSRF tokens (the only part that differs per render).
+After B's own decision, the pending case and the conflict case must still look the same to B
+(only a record resolved by agreement may show: it moves on, as it should).
+"""
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import Decision, Record, RecordStatus, ScreeningDecision, Stage
+from reviews.services import screening as services
+from tests.reviews import screening_support
+from tests.reviews.screening_support import add_import, add_records, masked
+
+second_reviewer = screening_support.second_reviewer
+
+A_STATES = {"undecided": None, "include": Decision.INCLUDE, "exclude": Decision.EXCLUDE}
+
+
+@pytest.fixture
+def blind_review(review, owner, reviewer, second_reviewer):
+    """Title/abstract records X, Y, Z and full-text reports W, V, with reasons and highlight terms."""
+    reasons = services.exclusion_reasons_add_defaults(review=review)
+    services.screening_settings_update(review=review, include_terms="IL-2\nrandomi*", exclude_terms="mice")
+    source = add_import(review, owner)
+    x, y, z = add_records(review, 3, source=source, prefix="TA")
+    w, v = add_records(review, 2, source=source, status=RecordStatus.FULL_TEXT, prefix="FT")
+    add_records(review, 1, source=source, status=RecordStatus.TA_EXCLUDED, prefix="Old")
+    return {"x": x, "w": w, "reason": reasons[0]}
+
+
+def _pages(review_id):
+    ta = {"review_id": review_id, "stage_slug": "title-abstract"}
+    ft = {"review_id": review_id, "stage_slug": "full-text"}
+    rid = {"review_id": review_id}
+    return [
+        reverse("reviews:screening", kwargs=rid),
+        reverse("reviews:screening_stage", kwargs=ta),
+        reverse("reviews:screening_stage", kwargs=ft),
+        reverse("reviews:screening_card", kwargs=ta),
+        reverse("reviews:screening_card", kwargs=ft),
+        reverse("reviews:screening_conflicts", kwargs=rid),
+        reverse("reviews:screening_agreement", kwargs=rid),
+        reverse("reviews:screening_reasons", kwargs=rid),
+        reverse("reviews:screening_terms", kwargs=rid),
+        reverse("reviews:prisma", kwargs=rid),
+        reverse("reviews:prisma_live", kwargs=rid),
+        reverse("reviews:prisma_download", kwargs={**rid, "fmt": "svg"}),
+        reverse("reviews:prisma_download", kwargs={**rid, "fmt": "png"}),
+    ]
+
+
+def _endpoints(review_id):
+    base = f"/api/reviews/{review_id}"
+    return [
+        f"{base}/screening/title-abstract/next/",
+        f"{base}/screening/full-text/next/",
+        f"{base}/screening/title-abstract/progress/",
+        f"{base}/screening/full-text/progress/",
+        f"{base}/screening/exclusion-reasons/",
+        f"{base}/screening/terms/",
+        f"{base}/screening/conflicts/",
+        f"{base}/screening/conflicts/?stage=title_abstract",
+        f"{base}/screening/agreement/",
+        f"{base}/prisma/",
+        f"{base}/prisma/manual-counts/",
+    ]
+
+
+def _snapshot(client, api, review_id) -> list[tuple]:
+    """Every screening page and endpoint as reviewer B sees it: (url, status, masked body)."""
+    seen = []
+    for url in _pages(review_id):
+        response = client.get(url)
+        seen.append((url, response.status_code, masked(response.content)))
+    for url in _endpoints(review_id):
+        response = api.get(url)
+        seen.append((url, response.status_code, masked(response.content)))
+    return seen
+
+
+def _writes(client, api, review_id, x, w, reason) -> list[tuple]:
+    """B decides X and W and undoes them, through pages (htmx) and the API; the responses in order."""
+    ta = {"review_id": review_id, "stage_slug": "title-abstract"}
+    ft = {"review_id": review_id, "stage_slug": "full-text"}
+    api_base = f"/api/reviews/{review_id}/screening"
+    # Each decision is undone before the next request, so no response can show a record that
+    # B's own decision resolved by agreement (which would legitimately move it on).
+    steps = [
+        client.post(
+            reverse("reviews:screening_decide", kwargs={**ft, "record_id": w.pk}),
+            {"decision": "exclude", "exclusion_reason": reason.pk},
+            HTTP_HX_REQUEST="true",
+        ),
+        client.post(reverse("reviews:screening_undo", kwargs=ft), HTTP_HX_REQUEST="true"),
+        client.post(
+            reverse("reviews:screening_decide", kwargs={**ta, "record_id": x.pk}),
+            {"decision": "include"},
+            HTTP_HX_REQUEST="true",
+        ),
+        client.post(reverse("reviews:screening_undo", kwargs=ta), HTTP_HX_REQUEST="true"),
+        api.post(
+            f"{api_base}/full-text/decisions/",
+            {"record": w.pk, "decision": "exclude", "exclusion_reason": reason.pk},
+            format="json",
+        ),
+        api.post(f"{api_base}/full-text/undo/"),
+        api.post(
+            f"{api_base}/title-abstract/decisions/", {"record": x.pk, "decision": "exclude"}, format="json"
+        ),
+        api.post(f"{api_base}/title-abstract/undo/"),
+    ]
+    return [(r.status_code, masked(r.content)) for r in steps]
+
+
+def _set_a(review, a_user, x, w, reason, decision):
+    if decision is None:
+        return
+    services.record_decision(
+        review=review, record_id=x.pk, reviewer=a_user, stage=Stage.TITLE_ABSTRACT, decision=decision
+    )
+    services.record_decision(
+        review=review,
+        record_id=w.pk,
+        reviewer=a_user,
+        stage=Stage.FULL_TEXT,
+        decision=decision,
+        exclusion_reason=reason if decision == Decision.EXCLUDE else None,
+    )
+
+
+def _clear_a(a_user, x, w):
+    ScreeningDecision.objects.filter(reviewer=a_user).delete()
+    Record.objects.filter(pk=x.pk).update(status=RecordStatus.TITLE_ABSTRACT)
+    Record.objects.filter(pk=w.pk).update(status=RecordStatus.FULL_TEXT)
+
+
+def test_reviewer_b_sees_the_same_everywhere_whatever_reviewer_a_decided(
+    client, api_client_for, review, reviewer, second_reviewer, blind_review
+):
+    x, w, reason = blind_review["x"], blind_review["w"], blind_review["reason"]
+    client.force_login(reviewer)
+    api = api_client_for(reviewer)
+    before, writes, after_own_decision = {}, {}, {}
+    for name, decision in A_STATES.items():
+        _set_a(review, second_reviewer, x, w, reason, decision)
+        before[name] = _snapshot(client, api, review.pk)
+        writes[name] = _writes(client, api, review.pk, x, w, reason)
+        # B's own decisions again (with the opposite of A's exclude: a conflict, not an agreement).
+        services.record_decision(
+            review=review,
+            record_id=x.pk,
+            reviewer=reviewer,
+            stage=Stage.TITLE_ABSTRACT,
+            decision=Decision.INCLUDE,
+        )
+        services.record_decision(
+            review=review, record_id=w.pk, reviewer=reviewer, stage=Stage.FULL_TEXT, decision=Decision.INCLUDE
+        )
+        after_own_decision[name] = _snapshot(client, api, review.pk)
+        services.undo_last_decision(review=review, reviewer=reviewer, stage=Stage.FULL_TEXT)
+        services.undo_last_decision(review=review, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT)
+        _clear_a(second_reviewer, x, w)
+
+    # The test sees what it should: B's screens show the records, owner pages are refused.
+    statuses = {url: status for url, status, _ in before["undecided"]}
+    assert statuses[reverse("reviews:screening", kwargs={"review_id": review.pk})] == 200
+    assert statuses[reverse("reviews:screening_conflicts", kwargs={"review_id": review.pk})] == 403
+    assert statuses[f"/api/reviews/{review.pk}/prisma/"] == 200
+    assert [status for status, _ in writes["undecided"]] == [200, 200, 200, 200, 201, 200, 201, 200]
+    assert b"Decision recorded." in writes["undecided"][0][1]
+    assert b"withdrawn" in writes["undecided"][1][1]
+
+    for url_index, (url, status, body) in enumerate(before["undecided"]):
+        for name in ("include", "exclude"):
+            assert before[name][url_index] == (url, status, body), f"{url} differs when A chose {name}"
+    assert writes["include"] == writes["undecided"]
+    assert writes["exclude"] == writes["undecided"]
+    # After B's own include: still waiting for A (undecided) and a conflict (A excluded) look the same.
+    for url_index, (url, status, body) in enumerate(after_own_decision["undecided"]):
+        assert after_own_decision["exclude"][url_index] == (url, status, body), f"{url} reveals a conflict"
+    # An agreement resolves the record, which may (and does) show: it moved on to full text.
+    assert after_own_decision["include"] != after_own_decision["undecided"]
+
+
+def test_the_owner_screening_page_is_blind_too_while_conflicts_show_every_decision(
+    client, review, owner, reviewer, second_reviewer, blind_review
+):
+    """Documented choice: an owner who screens gets the same blind card; the conflict list is where decisions show."""
+    x = blind_review["x"]
+    client.force_login(owner)
+    kwargs = {"review_id": review.pk, "stage_slug": "title-abstract"}
+    blank = masked(client.get(reverse("reviews:screening_card", kwargs=kwargs)).content)
+    services.record_decision(
+        review=review,
+        record_id=x.pk,
+        reviewer=second_reviewer,
+        stage=Stage.TITLE_ABSTRACT,
+        decision=Decision.EXCLUDE,
+    )
+    assert masked(client.get(reverse("reviews:screening_card", kwargs=kwargs)).content) == blank
+    conflicts = client.get(
+        reverse("reviews:screening_conflicts", kwargs={"review_id": review.pk})
+    ).content.decode()
+    assert "amira" not in conflicts  # not a conflict yet: one decision is not shown anywhere
+    services.record_decision(
+        review=review,
+        record_id=x.pk,
+        reviewer=reviewer,
+        stage=Stage.TITLE_ABSTRACT,
+        decision=Decision.INCLUDE,
+    )
+    conflicts = client.get(
+        reverse("reviews:screening_conflicts", kwargs={"review_id": review.pk})
+    ).content.decode()
+    assert "<strong>amira</strong> — Exclude" in conflicts
+    assert "<strong>rahul</strong> — Include" in conflicts
+
+
+def test_prisma_counts_conflicts_only_for_owners(
+    api_client_for, review, owner, reviewer, second_reviewer, blind_review
+):
+    x = blind_review["x"]
+    for user, decision in ((reviewer, Decision.INCLUDE), (second_reviewer, Decision.EXCLUDE)):
+        services.record_decision(
+            review=review, record_id=x.pk, reviewer=user, stage=Stage.TITLE_ABSTRACT, decision=decision
+        )
+    as_owner = api_client_for(owner).get(f"/api/reviews/{review.pk}/prisma/").json()
+    as_reviewer = api_client_for(reviewer).get(f"/api/reviews/{review.pk}/prisma/").json()
+    assert as_owner["conflicts"] == {"title_abstract": 1, "full_text": 0}
+    assert "conflicts" not in as_reviewer
+    assert as_reviewer["databases"]["awaiting_screening"] == 3
