@@ -23,4 +23,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name "kind" (form fields and outcomes); name each.
+    "ENUM_NAME_OVERRIDES": {
+        "ExtractionFieldKindEnum": "extraction.models.FieldKind",
+        "OutcomeKindEnum": "extraction.models.OutcomeKind",
+    },
 }

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from extraction.demo import demo_extraction_load
 from reviews.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_review_load
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
                 "The demo users have a published password; load_demo does not run in production."
             )
         review = demo_review_load()
+        demo_extraction_load(review=review)
         self.stdout.write(f"Demo review {review.pk}: {review.title}")
         for username, _, _, role in DEMO_PEOPLE:
             self.stdout.write(f"  {username} / {DEMO_PASSWORD}  ({role.label.lower()})")

@@ -1,0 +1,74 @@
+"""What every extraction service shares: the data-version bump, the change log, conflicts, roles."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+
+from extraction.events import extraction_data_changed
+from extraction.models import ChangeLog
+from reviews.models import ROLE_RANK, Review, ReviewMembership, Role
+
+
+class StaleWrite(Exception):
+    """A write based on a version someone else has already replaced; nothing was saved."""
+
+    def __init__(self, *, cell: str, current_value, current_version: int, updated_by: str, updated_at=None):
+        super().__init__(f"{cell} was changed by {updated_by} (now version {current_version}).")
+        self.cell = cell
+        self.current_value = current_value
+        self.current_version = current_version
+        self.updated_by = updated_by
+        self.updated_at = updated_at
+
+    def as_dict(self) -> dict:
+        return {
+            "detail": "Someone else changed this value since you loaded it; nothing was saved.",
+            "cell": self.cell,
+            "current_value": self.current_value,
+            "current_version": self.current_version,
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+
+def data_changed(*, review_id: int, outcome_ids=None) -> int:
+    """Bump the review's data version in this transaction and announce it once it commits."""
+    Review.objects.filter(pk=review_id).update(data_version=F("data_version") + 1)
+    # Our UPDATE holds the row lock until commit, so this reads exactly our version.
+    version = Review.objects.filter(pk=review_id).values_list("data_version", flat=True).get()
+    ids = None if outcome_ids is None else sorted(set(outcome_ids))
+
+    def announce():
+        extraction_data_changed.send(
+            sender=Review, review_id=review_id, data_version=version, outcome_ids=ids
+        )
+
+    transaction.on_commit(announce)
+    return version
+
+
+def log_change(*, review_id, study_id=None, extraction_id=None, cell="", what, old=None, new=None, user):
+    """Record one change for the study's history."""
+    return ChangeLog.objects.create(
+        review_id=review_id,
+        study_id=study_id,
+        extraction_id=extraction_id,
+        cell=cell,
+        what=what[:300],
+        old_value=old,
+        new_value=new,
+        user=user,
+    )
+
+
+def role_of(*, user, review_id: int) -> str | None:
+    membership = ReviewMembership.objects.filter(review_id=review_id, user=user).only("role").first()
+    return membership.role if membership else None
+
+
+def require_role(*, user, review_id: int, min_role: str) -> str:
+    """The user's role; PermissionDenied when it is below ``min_role`` (callers found the review already)."""
+    role = role_of(user=user, review_id=review_id)
+    if role is None or ROLE_RANK[Role(role)] < ROLE_RANK[Role(min_role)]:
+        raise PermissionDenied(f"This needs the {Role(min_role).label.lower()} role in this review.")
+    return role
