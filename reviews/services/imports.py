@@ -9,6 +9,7 @@ that transaction is open, progress is written through a second, autocommitting c
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,10 +121,10 @@ def import_create(
     return source_import
 
 
-def import_plan(*, review: Review, path_or_bytes, file_name: str | None = None) -> ImportPlan:
-    """Parse a file and find its duplicate candidates within itself and against the review's records."""
+def import_plan(*, review: Review | None, path_or_bytes, file_name: str | None = None) -> ImportPlan:
+    """Parse a file and, given a review, find the duplicate candidates an import would create; writes nothing."""
     plan = _parse(path_or_bytes, file_name)
-    if not plan.failure:
+    if review is not None and not plan.failure:
         _find_candidates(plan, review_id=review.pk)
     return plan
 
@@ -240,50 +241,127 @@ def _fail(source_import: SourceImport, failure: str) -> SourceImport:
 
 
 def _clean(value: str) -> str:
-    # PostgreSQL text cannot hold NUL characters, which odd exports sometimes carry.
-    return value.replace("\x00", "") if "\x00" in value else value
+    return value.replace("\x00", "")
 
 
-def _record_rows(source_import: SourceImport, plan: ImportPlan, start: int, stop: int, warnings: list[dict]):
-    review_id = source_import.review_id
-    rows = []
-    for parsed in plan.result.records[start:stop]:
-        values = {
-            "journal": parsed.journal,
-            "volume": parsed.volume,
-            "issue": parsed.issue,
-            "pages": parsed.pages,
-            "doi": parsed.doi,
-            "pmid": parsed.pmid,
-            "reference_type": parsed.raw_type,
-        }
-        for name, limit in _BOUNDED_FIELDS.items():
-            if len(values[name]) > limit:
-                values[name] = values[name][:limit]
-                warnings.append(
-                    {
-                        "line": parsed.source_line,
-                        "message": f"{name.replace('_', ' ')} longer than {limit} characters was cut",
-                    }
-                )
-        title = _clean(parsed.title)
-        rows.append(
-            Record(
-                review_id=review_id,
-                source_import_id=source_import.pk,
-                source_line=parsed.source_line or None,
-                title=title,
-                abstract=_clean(parsed.abstract),
-                authors=[_clean(a) for a in parsed.authors],
-                year=parsed.year,
-                keywords=[_clean(k) for k in parsed.keywords],
-                url=_clean(parsed.url),
-                normalised_title=normalise_title(title),
-                status=RecordStatus.TITLE_ABSTRACT,
-                **{name: _clean(value) for name, value in values.items()},
-            )
+# Columns of a new record, in the order _record_row gives their values (after the id).
+_COLUMNS = (
+    "id",
+    "review_id",
+    "source_import_id",
+    "source_line",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "keywords",
+    "url",
+    "reference_type",
+    "normalised_title",
+    "status",
+    "created_at",
+)
+
+
+def _record_row(source_import: SourceImport, parsed, warnings: list[dict], now) -> tuple:
+    """One new record's values in _COLUMNS order (id left out), cut to the columns' lengths and cleaned."""
+    journal, volume, issue, pages = parsed.journal, parsed.volume, parsed.issue, parsed.pages
+    doi, pmid, reference_type = parsed.doi, parsed.pmid, parsed.raw_type
+    # A quick test first (20 is the shortest of the short columns); _cut checks each limit exactly.
+    if (
+        len(journal) > _BOUNDED_FIELDS["journal"]
+        or max(len(volume), len(issue), len(pages), len(reference_type)) > 20
+        or len(doi) > _BOUNDED_FIELDS["doi"]
+        or len(pmid) > _BOUNDED_FIELDS["pmid"]
+    ):
+        journal, volume, issue, pages, doi, pmid, reference_type = _cut(
+            parsed, (journal, volume, issue, pages, doi, pmid, reference_type), warnings
         )
-    return rows
+    title, abstract = parsed.title, parsed.abstract
+    authors, keywords, url = parsed.authors, parsed.keywords, parsed.url
+    # PostgreSQL text cannot hold NUL characters, which odd exports sometimes carry.
+    if "\x00" in f"{title}{abstract}{authors}{keywords}{url}{journal}":
+        title, abstract, url, journal = (_clean(v) for v in (title, abstract, url, journal))
+        authors, keywords = [_clean(a) for a in authors], [_clean(k) for k in keywords]
+    return (
+        source_import.review_id,
+        source_import.pk,
+        parsed.source_line or None,
+        title,
+        abstract,
+        authors,
+        parsed.year,
+        journal,
+        volume,
+        issue,
+        pages,
+        doi,
+        pmid,
+        keywords,
+        url,
+        reference_type,
+        normalise_title(title),
+        RecordStatus.TITLE_ABSTRACT,
+        now,
+    )
+
+
+def _cut(parsed, values: tuple, warnings: list[dict]) -> tuple:
+    """Values longer than their column, cut, each with a warning on the record's line."""
+    cut = []
+    for name, value in zip(_BOUNDED_FIELDS, values, strict=True):
+        limit = _BOUNDED_FIELDS[name]
+        if len(value) > limit:
+            warnings.append(
+                {
+                    "line": parsed.source_line,
+                    "message": f"{name.replace('_', ' ')} longer than {limit} characters was cut",
+                }
+            )
+            value = value[:limit]
+        cut.append(value)
+    return tuple(cut)
+
+
+def _insert_batch_copy(source_import: SourceImport, batch, warnings: list[dict], now) -> list[int]:
+    """Insert a batch with PostgreSQL's COPY (several times faster than INSERT for 100,000 records)."""
+    connection = connections["default"]
+    table = Record._meta.db_table
+    json_columns = (_COLUMNS.index("authors") - 1, _COLUMNS.index("keywords") - 1)
+    with connection.cursor() as cursor:
+        # COPY returns no ids, so the batch takes its ids from the table's sequence first.
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(batch)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        columns = ", ".join(f'"{name}"' for name in _COLUMNS)
+        with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for record_id, parsed in zip(ids, batch, strict=True):
+                row = list(_record_row(source_import, parsed, warnings, now))
+                for position in json_columns:
+                    row[position] = json.dumps(row[position])
+                copy.write_row((record_id, *row))
+    return ids
+
+
+def _insert_batch(source_import: SourceImport, batch, warnings: list[dict], now) -> list[int]:
+    """Insert a batch of parsed records; their new ids, in order."""
+    if connections["default"].vendor == "postgresql":
+        return _insert_batch_copy(source_import, batch, warnings, now)
+    created = Record.objects.bulk_create(
+        [
+            Record(**dict(zip(_COLUMNS[1:], _record_row(source_import, parsed, warnings, now), strict=True)))
+            for parsed in batch
+        ]
+    )
+    return [record.pk for record in created]
 
 
 def _insert(source_import: SourceImport, plan: ImportPlan) -> SourceImport | None:
@@ -300,11 +378,10 @@ def _insert(source_import: SourceImport, plan: ImportPlan) -> SourceImport | Non
             return None
         _find_candidates(plan, review_id=source_import.review_id)
         ids: list[int] = []
+        now = timezone.now()
+        records = plan.result.records
         for start in range(0, total, BATCH_SIZE):
-            created = Record.objects.bulk_create(
-                _record_rows(source_import, plan, start, start + BATCH_SIZE, warnings)
-            )
-            ids.extend(record.pk for record in created)
+            ids.extend(_insert_batch(source_import, records[start : start + BATCH_SIZE], warnings, now))
             progress.report(len(ids))
         candidates = [
             DuplicateCandidate(

@@ -168,16 +168,17 @@ def test_a_crash_while_inserting_leaves_no_record_and_says_so(review, reviewer, 
         review=review, user=reviewer, file=upload("pubmed.nbib"), source_name="PubMed", queue=False
     )
     calls = []
-    real_bulk_create = Record.objects.bulk_create
+    real_insert_batch = imports._insert_batch
 
-    def crash_on_second_batch(rows, *args, **kwargs):
-        calls.append(len(rows))
+    def crash_on_second_batch(source_import, batch, *args):
+        calls.append(len(batch))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return real_bulk_create(rows, *args, **kwargs)
+        return real_insert_batch(source_import, batch, *args)
 
+    # The first batch is inserted, then the second fails: the whole import must roll back.
     monkeypatch.setattr(imports, "BATCH_SIZE", 2)
-    monkeypatch.setattr(Record.objects, "bulk_create", crash_on_second_batch)
+    monkeypatch.setattr(imports, "_insert_batch", crash_on_second_batch)
     done = services.import_run(import_id=created.pk)
     assert done.status == Status.FAILED
     assert "disk full" in done.failure and "Nothing was imported" in done.failure
