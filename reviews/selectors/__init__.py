@@ -8,6 +8,7 @@ from .access import (
     review_list_for_user,
     reviews_for_user,
 )
+from .prisma import prisma_counts
 from .references import (
     duplicate_candidate_of_review,
     duplicate_candidates_of,
@@ -15,6 +16,17 @@ from .references import (
     import_of_review,
     imports_of,
     records_of,
+)
+from .screening import (
+    adjudication_log,
+    agreement,
+    conflict_counts,
+    conflicts,
+    exclusion_reasons,
+    highlight_terms,
+    my_progress,
+    next_record_for,
+    others_decisions,
 )
 
 __all__ = [
@@ -30,4 +42,14 @@ __all__ = [
     "review_for_user",
     "review_list_for_user",
     "reviews_for_user",
+    "adjudication_log",
+    "agreement",
+    "conflict_counts",
+    "conflicts",
+    "exclusion_reasons",
+    "highlight_terms",
+    "my_progress",
+    "next_record_for",
+    "others_decisions",
+    "prisma_counts",
 ]

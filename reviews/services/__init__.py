@@ -10,6 +10,17 @@ from .members import (
     review_create,
     review_update_settings,
 )
+from .screening import (
+    adjudicate,
+    exclusion_reason_create,
+    exclusion_reason_move,
+    exclusion_reason_update,
+    exclusion_reasons_add_defaults,
+    prisma_manual_counts_update,
+    record_decision,
+    screening_settings_update,
+    undo_last_decision,
+)
 
 __all__ = [
     "ImportPlan",
@@ -25,4 +36,13 @@ __all__ = [
     "member_remove",
     "review_create",
     "review_update_settings",
+    "adjudicate",
+    "exclusion_reason_create",
+    "exclusion_reason_move",
+    "exclusion_reason_update",
+    "exclusion_reasons_add_defaults",
+    "prisma_manual_counts_update",
+    "record_decision",
+    "screening_settings_update",
+    "undo_last_decision",
 ]
