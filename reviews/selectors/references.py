@@ -47,12 +47,9 @@ def records_of(*, review: Review, search: str = "", status: str = "") -> QuerySe
 
 
 def imports_of(*, review: Review) -> QuerySet[SourceImport]:
-    """The review's imports, newest first, without their (possibly long) error lists."""
+    """The review's imports, newest first."""
     return (
-        SourceImport.objects.filter(review=review)
-        .select_related("created_by")
-        .defer("errors", "warnings")
-        .order_by("-created_at", "-pk")
+        SourceImport.objects.filter(review=review).select_related("created_by").order_by("-created_at", "-pk")
     )
 
 
