@@ -13,6 +13,7 @@ from reviews.views import members as review_views
 api_patterns = [
     path("", include("reviews.api_urls")),
     path("", include("extraction.api_urls")),
+    path("", include("analysis.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("worker-pings/", core_api.WorkerPingListApi.as_view(), name="api-worker-pings"),
     path("worker-pings/<int:ping_id>/", core_api.WorkerPingDetailApi.as_view(), name="api-worker-ping"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reviews/", include("reviews.urls")),
     path("reviews/", include("extraction.urls")),
+    path("reviews/", include("analysis.urls")),
     path("status/", core_views.status, name="status"),
     path("status/ping/", core_views.status_ping, name="status-ping"),
     path("status/ping/<int:ping_id>/", core_views.status_ping_detail, name="status-ping-detail"),

@@ -82,3 +82,5 @@ __all__ += [
     "read_ipd_csv",
     "two_stage",
 ]
+
+ENGINE_VERSION = "1.0.0"  # stored with every analysis result; bump it when a change alters any number

@@ -7,7 +7,7 @@ queue, and each worker takes one task at a time.
 
 from config.env import env_int, env_str
 
-from .environment import DATA_DIR
+from .environment import DATA_DIR, ENVIRONMENT
 
 REDIS_URL = env_str("REDIS_URL", "")
 
@@ -52,4 +52,21 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Live analyses (analysis/services/protocol.py). The sweep re-queues analyses whose result is
+# older than their data: work lost to a broker restart, a dead worker or a failed publish.
+RECOMPUTE_SWEEP_SECONDS = env_int("OPENSYNTH_RECOMPUTE_SWEEP_SECONDS", 30, minimum=1)
+# An attempt younger than this is taken to be still running, and the sweep leaves it alone.
+RECOMPUTE_STALL_SECONDS = env_int("OPENSYNTH_RECOMPUTE_STALL_SECONDS", 120, minimum=0)
+# Attempts at one data version before it is marked failed (stops a redelivery loop after OOM kills).
+RECOMPUTE_MAX_ATTEMPTS = env_int("OPENSYNTH_RECOMPUTE_MAX_ATTEMPTS", 5, minimum=1)
+CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
+    "task": "analysis.sweep_stale_analyses",
+    "schedule": float(RECOMPUTE_SWEEP_SECONDS),
+}
+# Tests only: slows every recomputation so a test can kill a worker in the middle of one.
+# Not read outside the test environment, so setting it in production is refused as unknown.
+RECOMPUTE_TEST_DELAY_MS = (
+    env_int("OPENSYNTH_TEST_TASK_DELAY_MS", 0, minimum=0) if ENVIRONMENT == "test" else 0
+)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -1,0 +1,102 @@
+"""What the analysis page shows of a result: the numbers, the study rows and the SVG figures.
+
+Figures come from ``analysis.plots`` (matplotlib, rendered on the server) and are cached
+per result, so a page that polls re-draws nothing until a new result arrives.
+"""
+
+import logging
+
+from django.core.cache import cache
+
+from analysis.models import Analysis, ResultStatus
+from analysis.selectors import AnalysisStatus, summary_of
+
+logger = logging.getLogger(__name__)
+
+PI_KEYS = ("pi_lower", "pi_upper")
+
+
+def token(status: AnalysisStatus) -> str:
+    """Identifies what the result block shows; the page swaps the block when it changes."""
+    return f"{status.result_id or 0}-{status.result_version or 0}-{status.data_version}-{status.state}"
+
+
+def _without_pi(numbers: dict) -> dict:
+    """The numbers without prediction intervals, for an analysis that does not show them."""
+    trimmed = {k: v for k, v in numbers.items() if k not in PI_KEYS}
+    if isinstance(numbers.get("summary"), dict):
+        trimmed["summary"] = {k: v for k, v in numbers["summary"].items() if k not in PI_KEYS}
+    if isinstance(numbers.get("subgroups"), dict):
+        trimmed["subgroups"] = {name: _without_pi(group) for name, group in numbers["subgroups"].items()}
+    return trimmed
+
+
+def _svg(figure) -> str:
+    from analysis.plots import to_svg
+
+    svg = to_svg(figure)
+    # Drop the XML prolog and DOCTYPE so the SVG can sit inline in the page.
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def _plot(name: str, *args, **kwargs) -> str:
+    """One figure as inline SVG; empty when the plots package lacks it or cannot draw this result."""
+    try:
+        from analysis import plots
+    except ImportError:  # pragma: no cover - the plots package ships with the app
+        return ""
+    draw = getattr(plots, name, None)
+    if draw is None:
+        return ""
+    try:
+        return _svg(draw(*args, **kwargs))
+    except Exception:  # a figure that cannot be drawn must not take the numbers down with it
+        logger.exception("could not draw %s", name)
+        return ""
+
+
+def figures(analysis: Analysis, numbers: dict, input_rows: dict) -> dict:
+    """The SVG figures of a result: forest, funnel (with Egger), bubble (moderators), Kaplan-Meier."""
+    data_rows = input_rows.get("rows") if not numbers.get("per_trial") else None
+    shown = numbers if analysis.prediction_interval else _without_pi(numbers)
+    out = {
+        "forest": _plot("forest_plot", shown, data_rows=data_rows, title=analysis.name),
+        "funnel": "",
+        "bubble": "",
+        "km": "",
+    }
+    if numbers.get("studies") and len(numbers["studies"]) >= 3:
+        out["funnel"] = _plot("funnel_plot", numbers)
+    if numbers.get("moderators"):
+        out["bubble"] = _plot("bubble_plot", numbers, data_rows=input_rows.get("rows"))
+    km = (numbers.get("one_stage") or {}).get("km_curves")
+    if km:
+        out["km"] = _plot("km_plot", numbers["one_stage"])
+    return out
+
+
+def result_block(*, analysis: Analysis, status: AnalysisStatus) -> dict:
+    """Everything the result block of the page shows (figures cached per result)."""
+    result = analysis.current_result
+    if result is None:
+        return {"result": None}
+    block = {"result": result, "numbers": result.numbers, "failed": result.status == ResultStatus.FAILED}
+    if result.status != ResultStatus.OK:
+        return block
+    numbers = result.numbers
+    block["summary"] = summary_of(numbers)
+    block["show_pi"] = analysis.prediction_interval
+    block["studies"] = numbers.get("studies", [])
+    block["subgroups"] = numbers.get("subgroups") or {}
+    block["moderators"] = numbers.get("moderators") or []
+    block["egger"] = numbers.get("egger")
+    block["one_stage"] = numbers.get("one_stage")
+    block["interactions"] = numbers.get("interactions") or []
+    key = f"analysis-figures:{result.pk}:{result.definition_version}:{analysis.definition_version}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = figures(analysis, numbers, result.input_rows or {})
+        cache.set(key, cached, 3600)
+    block["figures"] = cached
+    return block

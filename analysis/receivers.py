@@ -1,0 +1,44 @@
+"""The analysis app's answer to extraction's ``extraction_data_changed``: queue the recomputations.
+
+The signal is sent after the change committed, so the tasks are published at once
+(``publish_now``: bounded, a broker that is down costs a log line; the sweep catches up).
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from analysis.models import Analysis
+from core.queueing import publish_now
+from extraction.models import ExtractedValue, ExtractionKind, Outcome, PatientRecord
+
+
+def on_extraction_data_changed(
+    sender, *, review_id: int, data_version: int, outcome_ids=None, **kwargs
+) -> None:
+    from analysis.tasks import create_default_analyses, recompute_analysis
+
+    analyses = list(Analysis.objects.filter(review_id=review_id).values_list("pk", "outcome_id"))
+    affected = [pk for pk, outcome in analyses if outcome_ids is None or outcome in outcome_ids]
+    # Analyses of other outcomes are queued too (after the affected ones): their result is
+    # re-stamped with the new version without computing, so no page shows them as stale.
+    others = [pk for pk, _ in analyses if pk not in set(affected)]
+    for analysis_id in affected + others:
+        publish_now(recompute_analysis, analysis_id)
+    without_defaults = Outcome.objects.filter(review_id=review_id, analysis_defaults__isnull=True)
+    if outcome_ids is not None:
+        without_defaults = without_defaults.filter(pk__in=outcome_ids)
+    if without_defaults.exists():
+        publish_now(create_default_analyses, review_id, outcome_ids)
+
+
+def reviews_missing_defaults(limit: int = 100) -> list[int]:
+    """Reviews with an outcome that has data but never had its default analysis (a lost signal)."""
+    has_values = Exists(
+        ExtractedValue.objects.filter(
+            outcome=OuterRef("pk"), extraction__kind=ExtractionKind.FINAL, value__isnull=False
+        )
+    )
+    has_patients = Exists(PatientRecord.objects.filter(study__review_id=OuterRef("review_id")))
+    outcomes = Outcome.objects.filter(analysis_defaults__isnull=True).filter(
+        Q(has_values) | Q(kind="time_to_event") & Q(has_patients)
+    )
+    return list(outcomes.values_list("review_id", flat=True).distinct()[:limit])

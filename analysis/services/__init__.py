@@ -1,0 +1,20 @@
+"""Every write of the analysis app: analysis definitions and the recompute protocol."""
+
+from .definitions import (
+    analysis_create,
+    analysis_delete,
+    analysis_update,
+    default_analyses_create,
+    default_options,
+)
+from .protocol import recompute, stale_analysis_ids
+
+__all__ = [
+    "analysis_create",
+    "analysis_delete",
+    "analysis_update",
+    "default_analyses_create",
+    "default_options",
+    "recompute",
+    "stale_analysis_ids",
+]
