@@ -10,7 +10,7 @@ agreement selectors. Callers check the role through ``review_for_user`` first.
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -47,11 +47,20 @@ def next_record_for(*, review: Review, user, stage: str) -> Record | None:
     where my undecided records are instead of walking past every record I have done; records
     before that point (undone, unmerged, or reaching full text late) come after.
     """
-    last = _my_decisions(review=review, user=user, stage=stage).aggregate(last=Max("record_id"))["last"]
-    queue = _queue(review=review, user=user, stage=stage).order_by("id")
+    last = (
+        _my_decisions(review=review, user=user, stage=stage)
+        .order_by("-record_id")
+        .values_list("record_id", flat=True)
+        .first()
+    )
+    waiting = Record.objects.filter(review=review, status=PENDING_STATUS[stage]).order_by("id")
     if last is None:
-        return queue.first()
-    return queue.filter(id__gt=last).first() or queue.filter(id__lte=last).first()
+        return waiting.first()
+    # No record after my last decided one can carry my decision: a plain index walk, no anti-join.
+    return (
+        waiting.filter(id__gt=last).first()
+        or _queue(review=review, user=user, stage=stage).filter(id__lte=last).order_by("id").first()
+    )
 
 
 @dataclass(frozen=True)
@@ -70,9 +79,14 @@ class Progress:
 
 def my_progress(*, review: Review, user, stage: str) -> Progress:
     """How many records I have decided at a stage and how many wait for me (two queries)."""
-    done = _my_decisions(review=review, user=user, stage=stage).count()
-    remaining = _queue(review=review, user=user, stage=stage).count()
-    return Progress(done=done, remaining=remaining)
+    pending = PENDING_STATUS[stage]
+    mine = _my_decisions(review=review, user=user, stage=stage).aggregate(
+        done=Count("id"), decided_waiting=Count("id", filter=Q(record__status=pending))
+    )
+    # Records waiting at the stage minus those of them I decided: no anti-join over the review.
+    waiting = Record.objects.filter(review=review, status=pending).count()
+    done, decided_waiting = mine["done"], mine["decided_waiting"]
+    return Progress(done=done, remaining=waiting - decided_waiting)
 
 
 def others_decisions(*, review: Review, user, record: Record, stage: str) -> list[ScreeningDecision]:
