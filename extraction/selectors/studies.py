@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q
 
 from extraction.models import ChangeLog, Extraction, ExtractionKind, ExtractionStatus, Study
+from reviews.models import Review
 
 
 class StudyStatus:
@@ -61,7 +62,10 @@ def study_status(*, study: Study) -> str:
     extractions = study.extractions.annotate(
         value_count=Count("values", filter=Q(values__value__isnull=False))
     )
-    return status_of(dual=study.review.extractions_per_study == 2, extractions=list(extractions))
+    per_study = (
+        Review.objects.filter(pk=study.review_id).values_list("extractions_per_study", flat=True).get()
+    )
+    return status_of(dual=per_study == 2, extractions=list(extractions))
 
 
 def study_history(*, study: Study, user, limit: int = 500) -> list[ChangeLog]:

@@ -54,11 +54,10 @@ def _decode(data: bytes) -> str:
 
 def parse_patients(*, text: str, arms_by_label: dict) -> list[dict]:
     """The patients of a CSV (columns arm, time, event, then covariates); IpdErrors with line numbers."""
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # The header decides the delimiter (Excel in many locales writes ";"); csv.Sniffer guesses wrong on ragged rows.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(reader, None)
     if not header:
         raise IpdErrors([{"line": 1, "message": "The file is empty; the first line names the columns."}])

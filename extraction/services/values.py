@@ -18,7 +18,7 @@ from extraction.models import (
     Outcome,
     Study,
 )
-from reviews.models import Role
+from reviews.models import Review, Role
 
 from .common import StaleWrite, data_changed, log_change, require_role
 
@@ -26,7 +26,11 @@ DUAL = 2
 
 
 def _dual(study: Study) -> bool:
-    return study.review.extractions_per_study == DUAL
+    # Read from the database: the owner may have changed the setting since ``study.review`` was loaded.
+    return (
+        Review.objects.filter(pk=study.review_id).values_list("extractions_per_study", flat=True).get()
+        == DUAL
+    )
 
 
 def independent_extractions(study: Study):
