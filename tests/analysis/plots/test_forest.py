@@ -232,3 +232,17 @@ def test_forty_one_studies_with_long_labels_render_without_overlap():
     assert min(b - a for a, b in zip(label_rows, label_rows[1:], strict=False)) >= 10
     small = forest_plot(run_pooled_analysis(rows[:5], "PLO", "REML"), data_rows=rows[:5])
     assert fig.get_figheight() > small.get_figheight() + 36 * 0.18
+
+
+@pytest.mark.parametrize("case_id", sorted(i for i, c in CASES.items() if c["options"].get("model") != "cox"))
+def test_every_reference_analysis_draws_its_forest_and_funnel_plot(case_id):
+    from analysis.plots import funnel_plot
+    from analysis.plots.formatting import effect_text
+
+    result, rows = _run(case_id)
+    shown = strings(to_svg(forest_plot(result, data_rows=rows)))
+    for study in result["studies"]:
+        assert study["study"] in shown
+        summary = study["summary"]
+        assert effect_text(summary["estimate"], summary["ci_lower"], summary["ci_upper"]) in shown
+    assert strings(to_svg(funnel_plot(result)))
