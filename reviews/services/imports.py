@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connections, transaction
 from django.db.models import F
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from core.queueing import enqueue_on_commit
@@ -146,11 +147,13 @@ def _find_candidates(plan: ImportPlan, *, review_id: int) -> None:
     records = plan.result.records
     plan.within = [(*sorted((c.record_a, c.record_b)), c.reason, c.score) for c in find_duplicates(records)]
     # A record already removed as a duplicate is represented by the record it was merged into.
-    existing = list(
-        Record.objects.filter(review_id=review_id)
+    # Only the first author matters for matching; the database picks it out of the list.
+    existing = [
+        {"id": pk, "title": title, "doi": doi, "pmid": pmid, "year": year, "authors": first_author}
+        for pk, title, doi, pmid, year, first_author in Record.objects.filter(review_id=review_id)
         .exclude(status=RecordStatus.DUPLICATE)
-        .values("id", "title", "doi", "pmid", "year", "authors")
-    )
+        .values_list("id", "title", "doi", "pmid", "year", KT("authors__0"))
+    ]
     plan.across = (
         [(c.record_a, c.record_b, c.reason, c.score) for c in find_duplicates_between(records, existing)]
         if existing
@@ -383,25 +386,13 @@ def _insert(source_import: SourceImport, plan: ImportPlan) -> SourceImport | Non
         for start in range(0, total, BATCH_SIZE):
             ids.extend(_insert_batch(source_import, records[start : start + BATCH_SIZE], warnings, now))
             progress.report(len(ids))
-        candidates = [
-            DuplicateCandidate(
-                review_id=source_import.review_id,
-                record_a_id=min(a, ids[j]),
-                record_b_id=max(a, ids[j]),
-                reason=r,
-                score=s,
-            )
-            for a, j, r, s in plan.across
-        ] + [
-            DuplicateCandidate(
-                review_id=source_import.review_id, record_a_id=ids[i], record_b_id=ids[j], reason=r, score=s
-            )
-            for i, j, r, s in plan.within
-        ]
-        DuplicateCandidate.objects.bulk_create(candidates, batch_size=BATCH_SIZE)
+        pairs = [(min(a, ids[j]), max(a, ids[j]), r, sc) for a, j, r, sc in plan.across]
+        pairs += [(ids[i], ids[j], r, sc) for i, j, r, sc in plan.within]
+        _insert_candidates(source_import.review_id, pairs, now)
+
         locked.status = SourceImport.Status.DONE
         locked.records_imported = len(ids)
-        locked.duplicates_found = len(candidates)
+        locked.duplicates_found = len(pairs)
         locked.progress_done = len(ids)
         locked.warnings = warnings
         locked.finished_at = timezone.now()
@@ -416,6 +407,30 @@ def _insert(source_import: SourceImport, plan: ImportPlan) -> SourceImport | Non
             ]
         )
     return locked
+
+
+def _insert_candidates(review_id: int, pairs: list[tuple[int, int, str, float]], now) -> None:
+    """Insert duplicate candidate pairs (record_a < record_b), with COPY on PostgreSQL."""
+    if connections["default"].vendor != "postgresql":
+        DuplicateCandidate.objects.bulk_create(
+            [
+                DuplicateCandidate(
+                    review_id=review_id, record_a_id=a, record_b_id=b, reason=reason, score=score
+                )
+                for a, b, reason, score in pairs
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        return
+    table = DuplicateCandidate._meta.db_table
+    columns = '"review_id", "record_a_id", "record_b_id", "reason", "score", "status", "created_at"'
+    pending = DuplicateCandidate.Status.PENDING
+    with (
+        connections["default"].cursor() as cursor,
+        cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
+    ):
+        for a, b, reason, score in pairs:
+            copy.write_row((review_id, a, b, reason, score, pending, now))
 
 
 def _lock_review_imports(review_id: int) -> None:
