@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from analysis.models import Analysis, ResultStatus
 from analysis.selectors import AnalysisStatus, summary_of
+from analysis.services.compute import engine_rows
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +59,24 @@ def _plot(name: str, *args, **kwargs) -> str:
 
 def figures(analysis: Analysis, numbers: dict, input_rows: dict) -> dict:
     """The SVG figures of a result: forest, funnel (with Egger), bubble (moderators), Kaplan-Meier."""
-    data_rows = input_rows.get("rows") if not numbers.get("per_trial") else None
+    rows = engine_rows(analysis.outcome.kind, input_rows.get("rows") or [])
+    data_rows = rows if not numbers.get("per_trial") else None
     shown = numbers if analysis.prediction_interval else _without_pi(numbers)
     out = {
         "forest": _plot("forest_plot", shown, data_rows=data_rows, title=analysis.name),
         "funnel": "",
-        "bubble": "",
+        "bubbles": [],
         "km": "",
     }
     if numbers.get("studies") and len(numbers["studies"]) >= 3:
         out["funnel"] = _plot("funnel_plot", numbers)
     if numbers.get("moderators"):
-        out["bubble"] = _plot("bubble_plot", numbers, data_rows=input_rows.get("rows"))
+        for moderator in analysis.moderators or []:
+            if moderator in numbers["moderators"]:  # continuous moderators only; factors have level terms
+                out["bubbles"].append(_plot("bubble_plot", numbers, rows, moderator))
     km = (numbers.get("one_stage") or {}).get("km_curves")
     if km:
-        out["km"] = _plot("km_plot", numbers["one_stage"])
+        out["km"] = _plot("km_plot", numbers["one_stage"], title="Kaplan-Meier, per arm")
     return out
 
 

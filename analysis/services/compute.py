@@ -73,7 +73,7 @@ def compute(analysis: Analysis, bundle: dict) -> dict:
     kind = analysis.outcome.kind
     if kind == OutcomeKind.TIME_TO_EVENT and analysis.hazard_source != HazardSource.PUBLISHED:
         return _time_to_event_ipd(analysis, bundle)
-    rows = _engine_rows(kind, bundle["rows"])
+    rows = engine_rows(kind, bundle["rows"])
     if kind == OutcomeKind.TIME_TO_EVENT:
         rows = published_hr_rows(rows)
     if not rows:
@@ -101,7 +101,7 @@ def _pooled(analysis: Analysis, rows: list[dict], measure: str) -> dict:
     return result
 
 
-def _engine_rows(kind: str, rows: list[dict]) -> list[dict]:
+def engine_rows(kind: str, rows: list[dict]) -> list[dict]:
     """The selector's rows as the engine reads them: one unique label per row."""
     if kind != OutcomeKind.PROPORTION:
         return [dict(row) for row in rows]
