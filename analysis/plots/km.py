@@ -84,8 +84,6 @@ def _draw(result, curves, at, ci, medians, title, time_label) -> Figure:
         t = np.array([0.0] + [s["time"] for s in steps])
         surv = np.array([1.0] + [s["surv"] for s in steps])
         ax.step(t, surv, where="post", color=colour, linewidth=1.3, zorder=3)
-        if steps and t[-1] < x_max:  # the curve stays flat to the end of follow-up shown
-            ax.plot([t[-1], x_max], [surv[-1], surv[-1]], color=colour, linewidth=1.3, zorder=3)
         if ci and steps:
             lower = np.array([1.0] + [np.nan if s["lower"] is None else s["lower"] for s in steps])
             upper = np.array([1.0] + [np.nan if s["upper"] is None else s["upper"] for s in steps])
