@@ -14,7 +14,7 @@ REVIEW_STAGES = [
     ("extraction", "Extraction", "extraction:studies"),
     ("analyses", "Analyses", "analysis:list"),
     ("prisma", "PRISMA", "reviews:prisma"),
-    ("downloads", "Downloads", "analysis:downloads"),
+    ("downloads", "Downloads", "downloads:index"),
     ("members", "Members", "reviews:members"),
 ]
 
