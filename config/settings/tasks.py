@@ -69,4 +69,9 @@ CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
 RECOMPUTE_TEST_DELAY_MS = (
     env_int("OPENSYNTH_TEST_TASK_DELAY_MS", 0, minimum=0) if ENVIRONMENT == "test" else 0
 )
+# Import jobs whose task was lost (failed publish, dead worker) get a new one (reviews/services/imports.py).
+CELERY_BEAT_SCHEDULE["reviews-requeue-stalled-imports"] = {
+    "task": "reviews.requeue_stalled_imports",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

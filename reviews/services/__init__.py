@@ -1,7 +1,7 @@
 """Every write in the reviews app, one module per part; re-exported here for callers."""
 
 from .duplicates import duplicate_confirm, duplicate_reject, duplicate_unmerge
-from .imports import ImportPlan, import_create, import_plan, import_run
+from .imports import ImportPlan, import_create, import_plan, import_run, imports_requeue_stalled
 from .members import (
     REVIEW_SETTINGS,
     member_change_role,
@@ -30,6 +30,7 @@ __all__ = [
     "import_create",
     "import_plan",
     "import_run",
+    "imports_requeue_stalled",
     "REVIEW_SETTINGS",
     "member_change_role",
     "member_invite",

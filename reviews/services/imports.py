@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connections, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -120,6 +121,30 @@ def import_create(
 
             enqueue_on_commit(run_import, source_import.pk)
     return source_import
+
+
+def imports_requeue_stalled(*, queued_seconds: int = 300) -> int:
+    """Queue again the jobs whose task was lost (a failed publish, a dead worker); returns how many.
+
+    A job queued for longer than `queued_seconds`, or running for longer than the broker lets a
+    worker hold a task, gets a new task. A second task for a job that is in fact alive is harmless:
+    the job's claim and the per-review import lock make it find the job finished and return.
+    """
+    from reviews.tasks import run_import
+
+    now = timezone.now()
+    running_seconds = settings.CELERY_VISIBILITY_TIMEOUT + 60
+    stalled = SourceImport.objects.filter(
+        Q(status=SourceImport.Status.QUEUED, created_at__lt=now - timedelta(seconds=queued_seconds))
+        | Q(status=SourceImport.Status.RUNNING, started_at__lt=now - timedelta(seconds=running_seconds))
+    ).values_list("pk", flat=True)
+    with transaction.atomic():
+        ids = list(stalled)
+        for import_id in ids:
+            enqueue_on_commit(run_import, import_id)
+    if ids:
+        logger.warning("Queued %d stalled import(s) again: %s", len(ids), ids)
+    return len(ids)
 
 
 def import_plan(*, review: Review | None, path_or_bytes, file_name: str | None = None) -> ImportPlan:

@@ -220,3 +220,34 @@ def test_import_counts_duplicates_it_found(review, reviewer):
     done = import_now(review, reviewer, "b.ris", second)
     assert done.duplicates_found == 3  # two across imports, one within the second file
     assert DuplicateCandidate.objects.filter(review=review).count() == 3
+
+
+def test_the_sweep_queues_lost_jobs_again(review, reviewer, django_capture_on_commit_callbacks, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def create(name):
+        return services.import_create(
+            review=review,
+            user=reviewer,
+            file=upload(name, ris({"title": name})),
+            source_name="Embase",
+            queue=False,
+        )
+
+    lost, fresh, hung, done = create("a.ris"), create("b.ris"), create("c.ris"), create("d.ris")
+    long_ago = timezone.now() - timedelta(hours=3)
+    SourceImport.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    SourceImport.objects.filter(pk=hung.pk).update(status=Status.RUNNING, started_at=long_ago)
+    SourceImport.objects.filter(pk=done.pk).update(status=Status.DONE, created_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert services.imports_requeue_stalled() == 2
+    assert len(queued) == 2
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["reviews-requeue-stalled-imports"]["task"]
+        == "reviews.requeue_stalled_imports"
+    )
+    # The job of a lost import still runs once it is delivered.
+    assert services.import_run(import_id=lost.pk).status == Status.DONE
+    assert SourceImport.objects.get(pk=fresh.pk).status == Status.QUEUED
