@@ -111,10 +111,13 @@
 
   // One request at a time per cell, so a fast second edit is based on the first one's version.
   function save(input, force) {
-    if (!force && input.value === input.dataset.saved && input.getAttribute("aria-invalid") !== "true") return;
     input._queue = (input._queue || Promise.resolve()).then(() => {
-      if (!force && input.value === input.dataset.saved) return undefined;
-      return send(input);
+      if (force || input.value !== input.dataset.saved) return send(input);
+      // Back to the stored value after a refused one: the refusal no longer applies.
+      if (box(input).querySelector(".cell-state").dataset.state === "error") {
+        setState(input, input.dataset.version !== "0" ? "saved" : "");
+      }
+      return undefined;
     });
   }
 
