@@ -9,6 +9,7 @@ from .screening import (
     ExclusionReason,
     PrismaManualCounts,
     ScreeningDecision,
+    ScreeningProgress,
     ScreeningSettings,
     Stage,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "ReviewMembership",
     "Role",
     "ScreeningDecision",
+    "ScreeningProgress",
     "ScreeningSettings",
     "SourceImport",
     "SourceKind",

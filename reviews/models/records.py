@@ -108,6 +108,8 @@ class Record(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
+    # Change it only through services: moving a record into or out of a stage's queue must also go
+    # through reviews.services.screening_progress.record_moved (reviewers' progress counts).
     status = models.CharField(
         max_length=20, choices=RecordStatus.choices, default=RecordStatus.TITLE_ABSTRACT
     )
@@ -116,7 +118,10 @@ class Record(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["review", "status"], name="record_review_status"),
+            # The queue of a stage in id order is a seek (next record); counts of a status are index-only.
+            models.Index(fields=["review", "status", "id"], name="record_review_status_id"),
+            # PRISMA counts per source and status read this index alone (index-only GROUP BY).
+            models.Index(fields=["review", "source_import", "status"], name="record_review_source_status"),
             models.Index(fields=["review", "year"], name="record_review_year"),
         ]
 

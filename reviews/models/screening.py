@@ -68,6 +68,32 @@ class ScreeningDecision(models.Model):
         return f"{self.reviewer_id} → {self.decision} on record {self.record_id} ({self.stage})"
 
 
+class ScreeningProgress(models.Model):
+    """One reviewer's running counts at one stage of a review, changed in the transaction of each change.
+
+    ``decided``: my decisions at the stage; ``decided_waiting``: those on records still waiting at the
+    stage. My progress is then two indexed reads whatever the review's size (records waiting minus
+    ``decided_waiting`` are left for me). No row means no decision yet. Kept by
+    ``reviews.services.screening_progress``; ``progress_recount`` rebuilds them from the decisions.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    decided = models.IntegerField(default=0)
+    decided_waiting = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "reviewer", "stage"], name="one_progress_per_reviewer_stage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} at {self.stage} in review {self.review_id}: {self.decided} decided"
+
+
 class Adjudication(models.Model):
     """An owner's resolution of a conflict between reviewers: the final decision at a stage, logged."""
 
