@@ -251,3 +251,47 @@ def test_the_sweep_queues_lost_jobs_again(review, reviewer, django_capture_on_co
     # The job of a lost import still runs once it is delivered.
     assert services.import_run(import_id=lost.pk).status == Status.DONE
     assert SourceImport.objects.get(pk=fresh.pk).status == Status.QUEUED
+
+
+@pytest.mark.services
+def test_progress_is_visible_to_others_while_the_records_are_not(transactional_db, owner, monkeypatch):
+    """PostgreSQL: each batch's progress is committed at once; the records only when the import ends."""
+    from django.db import connections
+
+    from reviews.services import imports
+    from tests.conftest import require_service
+    from tests.workers import postgres_in_use
+
+    require_service(postgres_in_use(), "PostgreSQL (DATABASE_URL=postgres://…)")
+    review = services.review_create(owner=owner, title="Progress")
+    created = services.import_create(
+        review=review,
+        user=owner,
+        file=upload("many.ris", ris(*[{"title": f"Trial {n} of interleukin-2 in AML"} for n in range(5)])),
+        source_name="Embase",
+        queue=False,
+    )
+    seen = []
+    real_insert_batch = imports._insert_batch
+
+    def insert_and_look(source_import, batch, *args):
+        ids = real_insert_batch(source_import, batch, *args)
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT progress_done FROM reviews_sourceimport WHERE id = %s", [created.pk])
+                progress = cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT count(*) FROM reviews_record WHERE source_import_id = %s", [created.pk]
+                )
+                seen.append((progress, cursor.fetchone()[0]))
+        finally:
+            other.close()
+        return ids
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    monkeypatch.setattr(imports, "_insert_batch", insert_and_look)
+    assert services.import_run(import_id=created.pk).status == Status.DONE
+    # Seen from outside after batches 1 and 2: the progress of the batch before, and no record yet.
+    assert seen == [(0, 0), (2, 0), (4, 0)]
+    assert Record.objects.filter(source_import=created).count() == 5
