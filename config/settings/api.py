@@ -27,5 +27,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ExtractionFieldKindEnum": "extraction.models.FieldKind",
         "OutcomeKindEnum": "extraction.models.OutcomeKind",
+        "RecordStatusEnum": "reviews.models.records.RecordStatus",
+        "ImportStatusEnum": "reviews.models.records.SourceImport.Status",
+        "DuplicateStatusEnum": "reviews.models.duplicates.DuplicateCandidate.Status",
     },
 }

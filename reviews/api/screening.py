@@ -34,7 +34,7 @@ def _stage(slug: str) -> str:
         raise Http404("No such screening stage.") from None
 
 
-class RecordOutput(serializers.ModelSerializer):
+class ScreeningRecordOutput(serializers.ModelSerializer):
     class Meta:
         model = Record
         fields = ["id", "title", "abstract", "authors", "year", "journal", "doi", "pmid", "url", "keywords"]
@@ -56,7 +56,7 @@ class OtherDecisionOutput(serializers.ModelSerializer):
 
 class NextRecordOutput(serializers.Serializer):
     stage = serializers.CharField()
-    record = RecordOutput(allow_null=True)
+    record = ScreeningRecordOutput(allow_null=True)
     progress = ProgressOutput()
     others = OtherDecisionOutput(many=True, help_text="Other reviewers' decisions; always empty when blind.")
 
