@@ -10,6 +10,7 @@ from reviews.models import (
     Review,
     ReviewMembership,
     ScreeningDecision,
+    ScreeningSettings,
     SourceImport,
 )
 
@@ -114,3 +115,8 @@ class PrismaManualCountsAdmin(admin.ModelAdmin):
         "removed_by_automation",
         "removed_other_reasons",
     )
+
+
+@admin.register(ScreeningSettings)
+class ScreeningSettingsAdmin(admin.ModelAdmin):
+    list_display = ("review", "updated_at")
