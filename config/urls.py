@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from analysis import downloads_urls
 from core import api as core_api
 from core import views as core_views
 from reviews.views import members as review_views
@@ -14,6 +15,7 @@ api_patterns = [
     path("", include("reviews.api_urls")),
     path("", include("extraction.api_urls")),
     path("", include("analysis.api_urls")),
+    path("", include((downloads_urls.api_urlpatterns, "downloads_api"))),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("worker-pings/", core_api.WorkerPingListApi.as_view(), name="api-worker-pings"),
     path("worker-pings/<int:ping_id>/", core_api.WorkerPingDetailApi.as_view(), name="api-worker-ping"),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("reviews/", include("extraction.urls")),
     path("reviews/", include("analysis.urls")),
+    path("reviews/", include("analysis.downloads_urls")),
     path("status/", core_views.status, name="status"),
     path("status/ping/", core_views.status_ping, name="status-ping"),
     path("status/ping/<int:ping_id>/", core_views.status_ping_detail, name="status-ping-detail"),

@@ -1,0 +1,1 @@
+"""Downloads: results, data and figures in the forms reviewers use, and the reproducibility bundle."""
