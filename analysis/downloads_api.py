@@ -17,10 +17,10 @@ from analysis.models_downloads import DownloadKind, DownloadStatus
 from reviews.selectors.access import review_for_user
 
 
-def _api_url(request, name: str, **kwargs) -> str:
+def _api_url(request, url_name: str, **kwargs) -> str:
     from django.urls import reverse
 
-    return request.build_absolute_uri(reverse(f"downloads_api:{name}", kwargs=kwargs))
+    return request.build_absolute_uri(reverse(f"downloads_api:{url_name}", kwargs=kwargs))
 
 
 class DownloadListApi(APIView):
