@@ -1,11 +1,20 @@
 """An uploaded reference file is imported by a real worker process, through Redis and PostgreSQL."""
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reviews.models import DuplicateCandidate, Record, SourceImport
 from tests.reviews.import_helpers import FIXTURES, ris
 from tests.workers import wait_for
+
+
+@pytest.fixture(autouse=True)
+def delete_stored_uploads(transactional_db):
+    """The worker reads uploads from the data folder it shares with the test; remove them afterwards."""
+    yield
+    for source_import in SourceImport.objects.exclude(file=""):
+        source_import.file.delete(save=False)
 
 
 def _finished(import_id):
@@ -33,13 +42,10 @@ def test_uploaded_file_is_imported_by_a_worker(celery_worker_process, api_client
         timeout=60,
         message=f"the worker to import {import_id}; worker log:\n{celery_worker_process.log()}",
     )
-    try:
-        assert done.status == "done", done.failure
-        status = api.get(response["Location"]).json()
-        assert (status["records_imported"], status["progress_done"], status["progress_total"]) == (4, 4, 4)
-        assert Record.objects.filter(review=review, source_import_id=import_id).count() == 4
-    finally:
-        done.file.delete(save=False)
+    assert done.status == "done", done.failure
+    status = api.get(response["Location"]).json()
+    assert (status["records_imported"], status["progress_done"], status["progress_total"]) == (4, 4, 4)
+    assert Record.objects.filter(review=review, source_import_id=import_id).count() == 4
 
 
 def test_a_second_upload_finds_its_duplicates_and_a_bad_file_fails_with_a_reason(
@@ -68,11 +74,7 @@ def test_a_second_upload_finds_its_duplicates_and_a_bad_file_fails_with_a_reason
         wait_for(lambda i=i: _finished(i), timeout=60, message=f"import {i}:\n{celery_worker_process.log()}")
         for i in import_ids
     ]
-    try:
-        assert [f.status for f in finished] == ["done", "done", "failed"]
-        assert finished[1].duplicates_found == 1
-        assert DuplicateCandidate.objects.filter(review=review).count() == 1
-        assert "could not tell the file format" in finished[2].failure
-    finally:
-        for source_import in finished:
-            source_import.file.delete(save=False)
+    assert [f.status for f in finished] == ["done", "done", "failed"]
+    assert finished[1].duplicates_found == 1
+    assert DuplicateCandidate.objects.filter(review=review).count() == 1
+    assert "could not tell the file format" in finished[2].failure
