@@ -54,8 +54,9 @@ def _is_current(analysis: Analysis, v: int) -> bool:
 
 def _snapshot(analysis_id: int):
     """(analysis, data version, input bundle) read in one consistent snapshot of the database."""
+    outermost = not connection.in_atomic_block  # a caller's transaction (a test's) has its own snapshot
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if outermost and connection.vendor == "postgresql":
             # READ COMMITTED would let the rows come from a later commit than the version read first.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
