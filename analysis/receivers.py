@@ -4,11 +4,15 @@ The signal is sent after the change committed, so the tasks are published at onc
 (``publish_now``: bounded, a broker that is down costs a log line; the sweep catches up).
 """
 
+import logging
+
 from django.db.models import Exists, OuterRef, Q
 
 from analysis.models import Analysis
 from core.queueing import publish_now
 from extraction.models import ExtractedValue, ExtractionKind, Outcome, PatientRecord
+
+logger = logging.getLogger(__name__)
 
 
 def on_extraction_data_changed(
