@@ -69,6 +69,9 @@ class ImportDetailOutput(ImportOutput):
 
 
 class RecordOutput(serializers.ModelSerializer):
+    # What this member may see: a conflict in a blind review shows as still being screened.
+    status = serializers.ChoiceField(source="shown_status", choices=RecordStatus.choices, read_only=True)
+
     class Meta:
         model = Record
         fields = [
@@ -87,9 +90,14 @@ class RecordOutput(serializers.ModelSerializer):
 
 
 class CandidateRecordOutput(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
     class Meta:
         model = Record
         fields = ["id", "title", "authors", "year", "journal", "doi", "pmid", "status", "duplicate_of"]
+
+    def get_status(self, record: Record) -> str:
+        return selectors.shown_status(record.status, hidden=self.context.get("conflicts_hidden", True))
 
 
 class CandidateOutput(serializers.ModelSerializer):
@@ -141,12 +149,16 @@ class RecordListApi(APIView):
         responses=RecordOutput(many=True),
     )
     def get(self, request, review_id: int):
-        review, _ = selectors.review_for_user(user=request.user, review_id=review_id)
+        review, membership = selectors.review_for_user(user=request.user, review_id=review_id)
         record_status = request.query_params.get("status", "")
-        if record_status and record_status not in RecordStatus.values:
-            raise ValidationError({"status": [f"Choose one of {', '.join(RecordStatus.values)}."]})
+        allowed = [value for value, _ in selectors.record_statuses_for(review=review, membership=membership)]
+        if record_status and record_status not in allowed:
+            raise ValidationError({"status": [f"Choose one of {', '.join(allowed)}."]})
         records = selectors.records_of(
-            review=review, search=request.query_params.get("search", "")[:200], status=record_status
+            review=review,
+            membership=membership,
+            search=request.query_params.get("search", "")[:200],
+            status=record_status,
         )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(records, request, view=self)
@@ -159,7 +171,7 @@ class DuplicateListApi(APIView):
         responses=CandidateOutput(many=True),
     )
     def get(self, request, review_id: int):
-        review, _ = selectors.review_for_user(user=request.user, review_id=review_id)
+        review, membership = selectors.review_for_user(user=request.user, review_id=review_id)
         candidate_status = request.query_params.get("status", "")
         if candidate_status and candidate_status not in DuplicateCandidate.Status.values:
             raise ValidationError(
@@ -168,7 +180,8 @@ class DuplicateListApi(APIView):
         candidates = selectors.duplicate_candidates_of(review=review, status=candidate_status)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(candidates, request, view=self)
-        return paginator.get_paginated_response(CandidateOutput(page, many=True).data)
+        context = {"conflicts_hidden": selectors.conflicts_hidden_from(review=review, membership=membership)}
+        return paginator.get_paginated_response(CandidateOutput(page, many=True, context=context).data)
 
 
 class DuplicateActionApi(APIView):
@@ -183,11 +196,14 @@ class DuplicateActionApi(APIView):
 
     @extend_schema(request=None, responses={200: CandidateOutput})
     def post(self, request, review_id: int, candidate_id: int):
-        review, _ = selectors.review_for_user(user=request.user, review_id=review_id, min_role=Role.REVIEWER)
+        review, membership = selectors.review_for_user(
+            user=request.user, review_id=review_id, min_role=Role.REVIEWER
+        )
         candidate = selectors.duplicate_candidate_of_review(review=review, candidate_id=candidate_id)
         try:
             self._decisions[self.decision](candidate=candidate, user=request.user)
         except DjangoValidationError as error:
             return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
         candidate = selectors.duplicate_candidate_of_review(review=review, candidate_id=candidate_id)
-        return Response(CandidateOutput(candidate).data)
+        context = {"conflicts_hidden": selectors.conflicts_hidden_from(review=review, membership=membership)}
+        return Response(CandidateOutput(candidate, context=context).data)

@@ -128,6 +128,10 @@ class Record(models.Model):
     def __str__(self) -> str:
         return self.title[:80] or f"Record {self.pk}"
 
+    def get_shown_status_display(self) -> str:
+        """The label of ``shown_status`` (the status a member may see, set by the records selector)."""
+        return RecordStatus(getattr(self, "shown_status", self.status)).label
+
     @property
     def first_author(self) -> str:
         return self.authors[0] if self.authors else ""

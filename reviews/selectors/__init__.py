@@ -10,12 +10,15 @@ from .access import (
 )
 from .prisma import prisma_counts
 from .references import (
+    conflicts_hidden_from,
     duplicate_candidate_of_review,
     duplicate_candidates_of,
     duplicate_counts,
     import_of_review,
     imports_of,
+    record_statuses_for,
     records_of,
+    shown_status,
 )
 from .screening import (
     adjudication_log,
@@ -35,7 +38,10 @@ __all__ = [
     "duplicate_counts",
     "import_of_review",
     "imports_of",
+    "conflicts_hidden_from",
+    "record_statuses_for",
     "records_of",
+    "shown_status",
     "member_of_review",
     "members_of",
     "membership_for",

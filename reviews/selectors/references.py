@@ -1,11 +1,44 @@
 """Reads of a review's records, imports and duplicate candidates; callers pass a review they got
 through review_for_user, and an id from another review answers 404."""
 
-from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 from django.http import Http404
 
-from reviews.models import DuplicateCandidate, Record, Review, SourceImport
+from reviews.models import (
+    DuplicateCandidate,
+    Record,
+    RecordStatus,
+    Review,
+    ReviewMembership,
+    Role,
+    SourceImport,
+)
+
+# A conflict is still undecided, and showing it would tell a reviewer that another reviewer
+# decided differently. In a blind review, members other than owners see a record in conflict
+# as still being screened at its stage, in every list, filter and count.
+BLIND_STATUS = {
+    RecordStatus.TA_CONFLICT: RecordStatus.TITLE_ABSTRACT,
+    RecordStatus.FT_CONFLICT: RecordStatus.FULL_TEXT,
+}
+
+
+def conflicts_hidden_from(*, review: Review, membership: ReviewMembership) -> bool:
+    """Whether this member must not see which records are in conflict."""
+    return review.blind_screening and membership.role != Role.OWNER
+
+
+def shown_status(status: str, *, hidden: bool) -> str:
+    """The status a member may see of a record."""
+    return BLIND_STATUS.get(status, status) if hidden else status
+
+
+def record_statuses_for(*, review: Review, membership: ReviewMembership) -> list[tuple[str, str]]:
+    """The statuses a member may filter the records list by."""
+    hidden = conflicts_hidden_from(review=review, membership=membership)
+    return [(value, label) for value, label in RecordStatus.choices if not (hidden and value in BLIND_STATUS)]
+
 
 # Columns the records list shows; the abstract stays in the database until a record is opened.
 _LIST_FIELDS = (
@@ -23,11 +56,18 @@ _LIST_FIELDS = (
 )
 
 
-def records_of(*, review: Review, search: str = "", status: str = "") -> QuerySet[Record]:
-    """The review's records, optionally matching words of a search and one status."""
+def records_of(
+    *, review: Review, membership: ReviewMembership, search: str = "", status: str = ""
+) -> QuerySet[Record]:
+    """The review's records as this member may see them (``shown_status``), optionally filtered."""
     records = Record.objects.filter(review=review)
+    if conflicts_hidden_from(review=review, membership=membership):
+        masked = [When(status=real, then=Value(shown)) for real, shown in BLIND_STATUS.items()]
+        records = records.annotate(shown_status=Case(*masked, default=F("status"), output_field=CharField()))
+    else:
+        records = records.annotate(shown_status=F("status"))
     if status:
-        records = records.filter(status=status)
+        records = records.filter(shown_status=status)
     words = search.split()[:8]
     if words:
         records = records.annotate(authors_text=Cast("authors", TextField()))

@@ -38,7 +38,7 @@ def _references_page(request, review, membership, form, status=200):
     record_status = request.GET.get("status", "")
     if record_status not in RecordStatus.values:
         record_status = ""
-    records = selectors.records_of(review=review, search=search, status=record_status)
+    records = selectors.records_of(review=review, membership=membership, search=search, status=record_status)
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "review": review,
@@ -50,7 +50,7 @@ def _references_page(request, review, membership, form, status=200):
         "page": page,
         "search": search,
         "record_status": record_status,
-        "record_statuses": RecordStatus.choices,
+        "record_statuses": selectors.record_statuses_for(review=review, membership=membership),
         "duplicate_counts": selectors.duplicate_counts(review=review),
         "max_upload_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024),
         "max_records": settings.MAX_IMPORT_RECORDS,
@@ -126,9 +126,13 @@ def _marked_words(text: str, other: str):
     )
 
 
-def _comparison(candidate: DuplicateCandidate) -> list[dict]:
+def _comparison(candidate: DuplicateCandidate, *, conflicts_hidden: bool) -> list[dict]:
     """Rows of the side-by-side view: field, the two values, and whether they differ."""
     a, b = candidate.record_a, candidate.record_b
+
+    def status_label(record) -> str:
+        return RecordStatus(selectors.shown_status(record.status, hidden=conflicts_hidden)).label
+
     rows = []
     for label, value_a, value_b in [
         ("Title", a.title, b.title),
@@ -138,7 +142,7 @@ def _comparison(candidate: DuplicateCandidate) -> list[dict]:
         ("DOI", a.doi, b.doi),
         ("PMID", a.pmid, b.pmid),
         ("Source", _source(a), _source(b)),
-        ("Status", a.get_status_display(), b.get_status_display()),
+        ("Status", status_label(a), status_label(b)),
     ]:
         differs = value_a.strip().lower() != value_b.strip().lower()
         if label == "Title" and differs:
@@ -158,7 +162,9 @@ def _candidate_context(review, membership, candidate) -> dict:
     return {
         "review": review,
         "candidate": candidate,
-        "rows": _comparison(candidate),
+        "rows": _comparison(
+            candidate, conflicts_hidden=selectors.conflicts_hidden_from(review=review, membership=membership)
+        ),
         "can_decide": membership.has_at_least(Role.REVIEWER),
     }
 

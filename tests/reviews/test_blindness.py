@@ -51,6 +51,11 @@ def _pages(review_id):
         reverse("reviews:prisma_live", kwargs=rid),
         reverse("reviews:prisma_download", kwargs={**rid, "fmt": "svg"}),
         reverse("reviews:prisma_download", kwargs={**rid, "fmt": "png"}),
+        # The references and duplicates lists show each record's status: a conflict must not show.
+        reverse("reviews:references", kwargs=rid),
+        reverse("reviews:references", kwargs=rid) + "?status=title_abstract",
+        reverse("reviews:references", kwargs=rid) + "?status=full_text",
+        reverse("reviews:duplicates", kwargs=rid) + "?status=all",
     ]
 
 
@@ -68,6 +73,10 @@ def _endpoints(review_id):
         f"{base}/screening/agreement/",
         f"{base}/prisma/",
         f"{base}/prisma/manual-counts/",
+        f"{base}/records/",
+        f"{base}/records/?status=title_abstract",
+        f"{base}/records/?status=full_text",
+        f"{base}/duplicates/",
     ]
 
 
