@@ -10,6 +10,7 @@ from reviews.models import (
     Review,
     ReviewMembership,
     ScreeningDecision,
+    ScreeningProgress,
     ScreeningSettings,
     SourceImport,
 )
@@ -98,6 +99,21 @@ class ScreeningDecisionAdmin(admin.ModelAdmin):
     list_display = ("id", "record", "stage", "reviewer", "decision", "exclusion_reason", "updated_at")
     list_filter = ("stage", "decision")
     raw_id_fields = ("record", "exclusion_reason")
+
+
+@admin.register(ScreeningProgress)
+class ScreeningProgressAdmin(admin.ModelAdmin):
+    """Read-only: the screening services keep these counts; editing them by hand would make them wrong."""
+
+    list_display = ("review", "reviewer", "stage", "decided", "decided_waiting")
+    list_filter = ("stage",)
+    raw_id_fields = ("review", "reviewer")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Adjudication)

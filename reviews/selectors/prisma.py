@@ -17,6 +17,7 @@ for them (owners only), so a reviewer cannot tell a conflict from a record still
 
 from dataclasses import asdict, dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 
 from reviews.models import (
@@ -27,6 +28,7 @@ from reviews.models import (
     RecordStatus,
     Review,
     ScreeningDecision,
+    SourceImport,
     SourceKind,
     Stage,
 )
@@ -67,12 +69,25 @@ def _column_of(kind: str | None) -> str:
 
 
 def _status_counts(review: Review) -> list[dict]:
-    return list(
-        Record.objects.filter(review=review)
-        .values("source_import__source_name", "source_import__source_kind", "status")
-        .annotate(n=Count("id"))
-        .order_by()
+    """Records per source and status (one query).
+
+    Grouped on the records alone first, so PostgreSQL reads only the (review, source, status)
+    index, then the few groups are named; the ORM would join every record to its import first.
+    """
+    records = connection.ops.quote_name(Record._meta.db_table)
+    imports = connection.ops.quote_name(SourceImport._meta.db_table)
+    sql = (
+        "SELECT i.source_name, i.source_kind, g.status, g.n FROM ("
+        f"SELECT source_import_id, status, COUNT(*) AS n FROM {records} WHERE review_id = %s "
+        "GROUP BY source_import_id, status"
+        f") g LEFT JOIN {imports} i ON i.id = g.source_import_id"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [review.pk])
+        return [
+            {"source_import__source_name": name, "source_import__source_kind": kind, "status": status, "n": n}
+            for name, kind, status, n in cursor.fetchall()
+        ]
 
 
 def _exclusion_reasons(review: Review) -> dict[str, list[dict]]:

@@ -10,7 +10,8 @@ agreement selectors. Callers check the role through ``review_for_user`` first.
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -22,6 +23,7 @@ from reviews.models import (
     RecordStatus,
     Review,
     ScreeningDecision,
+    ScreeningProgress,
     ScreeningSettings,
     Stage,
 )
@@ -78,15 +80,28 @@ class Progress:
 
 
 def my_progress(*, review: Review, user, stage: str) -> Progress:
-    """How many records I have decided at a stage and how many wait for me (two queries)."""
-    pending = PENDING_STATUS[stage]
-    mine = _my_decisions(review=review, user=user, stage=stage).aggregate(
-        done=Count("id"), decided_waiting=Count("id", filter=Q(record__status=pending))
+    """How many records I have decided at a stage and how many wait for me (one query).
+
+    My counts come from my progress row, kept with every decision (no join over my decisions);
+    records waiting at the stage are an index-only count, minus those of them I decided.
+    """
+    waiting = (
+        Record.objects.filter(review=OuterRef("pk"), status=PENDING_STATUS[stage])
+        .values("review")
+        .annotate(n=Count("*"))
+        .values("n")
     )
-    # Records waiting at the stage minus those of them I decided: no anti-join over the review.
-    waiting = Record.objects.filter(review=review, status=pending).count()
-    done, decided_waiting = mine["done"], mine["decided_waiting"]
-    return Progress(done=done, remaining=waiting - decided_waiting)
+    mine = ScreeningProgress.objects.filter(review=OuterRef("pk"), reviewer=user, stage=stage)
+    waiting_n, done, decided_waiting = (
+        Review.objects.filter(pk=review.pk)
+        .values_list(
+            Coalesce(Subquery(waiting), 0),
+            Coalesce(Subquery(mine.values("decided")), 0),
+            Coalesce(Subquery(mine.values("decided_waiting")), 0),
+        )
+        .get()
+    )
+    return Progress(done=done, remaining=waiting_n - decided_waiting)
 
 
 def others_decisions(*, review: Review, user, record: Record, stage: str) -> list[ScreeningDecision]:

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from reviews.models import DuplicateCandidate, DuplicateMergeLog, Record, RecordStatus
 
+from .screening_progress import record_moved_now
+
 Status = DuplicateCandidate.Status
 Action = DuplicateMergeLog.Action
 
@@ -63,6 +65,8 @@ def duplicate_confirm(*, candidate: DuplicateCandidate, user) -> DuplicateCandid
         removed.status = RecordStatus.DUPLICATE
         removed.duplicate_of = kept
         removed.save(update_fields=["status", "duplicate_of"])
+        # A screened record leaving its queue changes its reviewers' progress.
+        record_moved_now(record=removed, old_status=previous_status, new_status=removed.status)
     _decide(candidate, Status.CONFIRMED, user)
     DuplicateMergeLog.objects.create(
         review_id=candidate.review_id,
@@ -108,6 +112,7 @@ def duplicate_unmerge(*, candidate: DuplicateCandidate, user) -> DuplicateCandid
         removed.status = merge.previous_status
         removed.duplicate_of = None
         removed.save(update_fields=["status", "duplicate_of"])
+        record_moved_now(record=removed, old_status=RecordStatus.DUPLICATE, new_status=removed.status)
     _decide(candidate, Status.PENDING, user)
     DuplicateMergeLog.objects.create(
         review_id=candidate.review_id,

@@ -28,6 +28,8 @@ from reviews.models import (
     Stage,
 )
 
+from .screening_progress import Deltas, record_moved
+
 # The status a record has while waiting for decisions at a stage, and in conflict.
 PENDING_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TITLE_ABSTRACT, Stage.FULL_TEXT: RecordStatus.FULL_TEXT}
 CONFLICT_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TA_CONFLICT, Stage.FULL_TEXT: RecordStatus.FT_CONFLICT}
@@ -90,15 +92,16 @@ def _locked_record(*, review: Review, record_id: int) -> Record:
         raise ValidationError({"record": "No such record in this review."}) from None
 
 
-def _resolve(*, record: Record, stage: str, needed: int) -> None:
+def _resolve(*, record: Record, stage: str, needed: int, deltas: Deltas) -> None:
     """Move the record on, or into conflict, once every needed decision is in (one query + one update)."""
-    decisions = list(
+    rows = list(
         ScreeningDecision.objects.filter(record=record, stage=stage).values_list(
-            "decision", "exclusion_reason"
+            "decision", "exclusion_reason", "reviewer_id"
         )
     )
-    if len(decisions) < needed:
+    if len(rows) < needed:
         return
+    decisions = [(d, reason) for d, reason, _ in rows]
     outcomes = {(_effective(stage, d), reason if d == Decision.EXCLUDE else None) for d, reason in decisions}
     if stage == Stage.TITLE_ABSTRACT:
         # Reasons are optional at title/abstract and do not make a conflict there.
@@ -109,6 +112,10 @@ def _resolve(*, record: Record, stage: str, needed: int) -> None:
     else:
         record.status = CONFLICT_STATUS[stage]
     record.save(update_fields=["status"])
+    holders = {stage: [reviewer_id for _, _, reviewer_id in rows]}
+    record_moved(
+        deltas, record=record, old_status=PENDING_STATUS[stage], new_status=record.status, holders=holders
+    )
 
 
 @transaction.atomic
@@ -139,13 +146,16 @@ def record_decision(
     values = {"decision": decision, "exclusion_reason": exclusion_reason, "note": note.strip()}
     # The record lock makes update-then-create safe here, without update_or_create's savepoints.
     mine = ScreeningDecision.objects.filter(record=record, stage=stage, reviewer=reviewer)
+    deltas = Deltas(review.pk)
     if mine.update(**values, updated_at=timezone.now()):
         screening_decision = mine.get()
     else:
         screening_decision = ScreeningDecision.objects.create(
             record=record, stage=stage, reviewer=reviewer, **values
         )
-    _resolve(record=record, stage=stage, needed=review.reviewers_per_record)
+        deltas.add(reviewer.pk, stage, decided=1, waiting=1)
+    _resolve(record=record, stage=stage, needed=review.reviewers_per_record, deltas=deltas)
+    deltas.apply()
     return screening_decision
 
 
@@ -183,9 +193,14 @@ def undo_last_decision(*, review: Review, reviewer, stage: str) -> int | None:
             "That record has moved on (adjudicated or screened further); it can't be undone."
         )
     ScreeningDecision.objects.filter(pk=decision_id).delete()
+    deltas = Deltas(review.pk)
+    deltas.add(reviewer.pk, stage, decided=-1, waiting=-1 if record.status == PENDING_STATUS[stage] else 0)
     if record.status != PENDING_STATUS[stage]:
-        record.status = PENDING_STATUS[stage]
+        # Back in the queue: the other reviewers' decisions on it are waiting again.
+        old_status, record.status = record.status, PENDING_STATUS[stage]
         record.save(update_fields=["status"])
+        record_moved(deltas, record=record, old_status=old_status, new_status=record.status)
+    deltas.apply()
     return record_id
 
 
@@ -220,8 +235,12 @@ def adjudicate(
         note=note.strip(),
         decided_by=decided_by,
     )
-    record.status = OUTCOME_STATUS[stage][decision]
+    old_status, record.status = record.status, OUTCOME_STATUS[stage][decision]
     record.save(update_fields=["status"])
+    # A conflict was in no queue; included at title/abstract it joins the full-text queue.
+    deltas = Deltas(review.pk)
+    record_moved(deltas, record=record, old_status=old_status, new_status=record.status)
+    deltas.apply()
     return adjudication
 
 
