@@ -24,7 +24,11 @@ def _api_url(request, url_name: str, **kwargs) -> str:
 
 
 class DownloadListApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Every download of the review and its URL")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        operation_id="downloads_list",
+        summary="Every download of the review and its URL",
+    )
     def get(self, request, review_id: int):
         review, membership = review_for_user(user=request.user, review_id=review_id)
         body = {
@@ -64,7 +68,9 @@ class DownloadListApi(APIView):
 
 class ReviewFileApi(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="A review file"
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="downloads_review_file",
+        summary="A review file",
     )
     def get(self, request, review_id: int, name: str):
         review, membership = review_for_user(user=request.user, review_id=review_id)
@@ -73,7 +79,9 @@ class ReviewFileApi(APIView):
 
 class AnalysisFileApi(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="An analysis file"
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="downloads_analysis_file",
+        summary="An analysis file",
     )
     def get(self, request, review_id: int, analysis_id: int, name: str):
         _, _, analysis = selectors.analysis_for_user(
@@ -94,14 +102,23 @@ def _payload(request, review_id: int, job) -> dict:
 
 
 class JobListApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="My download jobs in this review")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        operation_id="downloads_jobs_list",
+        summary="My download jobs in this review",
+    )
     def get(self, request, review_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         return Response(
             [_payload(request, review.pk, job) for job in jobs.jobs_of(review=review, user=request.user)]
         )
 
-    @extend_schema(request=JobInput, responses={202: OpenApiTypes.OBJECT}, summary="Start a large download")
+    @extend_schema(
+        request=JobInput,
+        responses={202: OpenApiTypes.OBJECT},
+        operation_id="downloads_job_start",
+        summary="Start a large download",
+    )
     def post(self, request, review_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         data = JobInput(data=request.data)
@@ -111,7 +128,11 @@ class JobListApi(APIView):
 
 
 class JobDetailApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="A download job's progress")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        operation_id="downloads_job_retrieve",
+        summary="A download job's progress",
+    )
     def get(self, request, review_id: int, job_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         return Response(
@@ -120,7 +141,11 @@ class JobDetailApi(APIView):
 
 
 class JobFileApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="A job's file")
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="downloads_job_file",
+        summary="A job's file",
+    )
     def get(self, request, review_id: int, job_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         job = jobs.job_for_user(review=review, user=request.user, job_id=job_id)
