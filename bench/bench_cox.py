@@ -144,10 +144,9 @@ def run() -> list[dict]:
 
 
 def main() -> None:
-    for row in run():
-        print(
-            f"{row['figure']}\n    target: {row['target']}\n    measured: {row['measured']}\n    peer: {row['peer']}"
-        )
+    from table import print_table
+
+    print_table(run())
 
 
 if __name__ == "__main__":

@@ -100,8 +100,12 @@ def run() -> list[dict]:
     if r_seconds is None:
         peer = "—"
     else:
-        ratio = r_seconds / svg_seconds
-        peer = f"R metafor forest() to svg(): {r_seconds * 1e3:.0f} ms ({ratio:.1f}x {'slower' if ratio >= 1 else 'faster'})"
+        # Say how R compares with ours, in words that need no arithmetic.
+        if r_seconds >= svg_seconds:
+            comparison = f"R is {r_seconds / svg_seconds:.1f}x slower"
+        else:
+            comparison = f"R is {svg_seconds / r_seconds:.1f}x faster"
+        peer = f"R metafor forest() to svg(): {r_seconds * 1e3:.0f} ms ({comparison})"
     return [
         {
             "figure": f"forest plot, {STUDIES} studies, to SVG ({size / 1024:.0f} KiB)",
@@ -119,15 +123,9 @@ def run() -> list[dict]:
 
 
 def main() -> None:
-    rows = run()
-    widths = {
-        key: max(len(key), *(len(row[key]) for row in rows)) for key in ("figure", "target", "measured")
-    }
-    header = "  ".join(f"{key:<{widths[key]}}" for key in widths) + "  peer"
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        print("  ".join(f"{row[key]:<{widths[key]}}" for key in widths) + f"  {row['peer']}")
+    from table import print_table
+
+    print_table(run())
 
 
 if __name__ == "__main__":

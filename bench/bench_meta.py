@@ -103,15 +103,9 @@ def run() -> list[dict]:
 
 
 def main() -> None:
-    rows = run()
-    widths = {
-        key: max(len(key), *(len(row[key]) for row in rows)) for key in ("figure", "target", "measured")
-    }
-    header = "  ".join(f"{key:<{widths[key]}}" for key in widths) + "  peer"
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        print("  ".join(f"{row[key]:<{widths[key]}}" for key in widths) + f"  {row['peer']}")
+    from table import print_table
+
+    print_table(run())
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SHARED_DIR", str(ROOT.parent / "shared"))
 
+from table import print_table  # noqa: E402
+
 # In the order of the README's table.
 BENCHMARKS = ["recompute", "screening", "import", "prisma", "meta", "cox", "forest"]
 
@@ -56,13 +58,7 @@ def main(names: list[str]) -> int:
         print(f"[{name}] done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
     print(f"\nBenchmarks of {date.today().isoformat()} on {machine()}\n")
-    header = ("figure", "target", "measured", "peer")
-    table = [header] + [tuple(str(row.get(key, "")) for key in header) for row in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in table[1:]:
-        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |")
+    print_table(rows)
     return 0
 
 
