@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from analysis import selectors, services
 from analysis.models import Analysis, ConfidenceMethod, EffectMeasure, HazardSource, PoolingMethod
+from analysis.services.definitions import EDITABLE
 from reviews.models import Role
 from reviews.selectors.access import review_for_user
 
@@ -16,19 +17,7 @@ class AnalysisOutput(serializers.ModelSerializer):
         model = Analysis
         fields = [
             "id",
-            "name",
-            "outcome",
-            "measure",
-            "method",
-            "confidence_method",
-            "prediction_interval",
-            "subgroup",
-            "moderators",
-            "hazard_source",
-            "one_stage_cox",
-            "time_column",
-            "event_column",
-            "interaction_covariates",
+            *EDITABLE,
             "is_default",
             "definition_version",
             "created_at",

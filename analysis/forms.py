@@ -3,6 +3,7 @@
 from django import forms
 
 from analysis.models import Analysis
+from analysis.services.definitions import EDITABLE
 
 
 class AnalysisForm(forms.ModelForm):
@@ -16,21 +17,8 @@ class AnalysisForm(forms.ModelForm):
 
     class Meta:
         model = Analysis
-        fields = [
-            "name",
-            "outcome",
-            "measure",
-            "method",
-            "confidence_method",
-            "prediction_interval",
-            "subgroup",
-            "moderators",
-            "hazard_source",
-            "one_stage_cox",
-            "time_column",
-            "event_column",
-            "interaction_covariates",
-        ]
+        # The same fields the services accept, so the form and the API cannot drift apart.
+        fields = list(EDITABLE)
 
     def __init__(self, *args, review, **kwargs):
         super().__init__(*args, **kwargs)
