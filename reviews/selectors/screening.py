@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Mod
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -22,6 +22,7 @@ from reviews.models import (
     Record,
     RecordStatus,
     Review,
+    Role,
     ScreeningDecision,
     ScreeningProgress,
     ScreeningSettings,
@@ -36,18 +37,41 @@ def _my_decisions(*, review: Review, user, stage: str):
     return ScreeningDecision.objects.filter(record__review=review, reviewer=user, stage=stage)
 
 
-def _queue(*, review: Review, user, stage: str):
-    """Records waiting at this stage that I have not decided (no other reviewer's decision involved)."""
+def screening_lane(*, review: Review, user) -> tuple[int, int]:
+    """Which share of the queue comes first for me, as (my lane, number of lanes).
+
+    When a review has more screeners than reviewers per record, screeners who all start at
+    the same record would mostly read records that others resolve before they decide. So
+    screeners are split, in the order they joined (which says nothing about anyone's
+    decisions), into lanes of about ``reviewers_per_record`` people; lane i takes the records
+    whose id % lanes == i first, then helps with the rest.
+    """
+    screeners = list(
+        review.memberships.filter(role__in=[Role.OWNER, Role.REVIEWER])
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    )
+    lanes = max(1, len(screeners) // max(1, review.reviewers_per_record))
+    position = screeners.index(user.pk) if user.pk in screeners else 0
+    return position % lanes, lanes
+
+
+def _first_undecided(waiting, *, last: int | None, stage: str, user) -> Record | None:
+    """The first record of ``waiting`` that I have not decided; ``last`` is the highest record id I decided."""
+    if last is None:
+        return waiting.first()
+    # No record after my last decided one can carry my decision: a plain index walk, no anti-join.
     mine = ScreeningDecision.objects.filter(record=OuterRef("pk"), stage=stage, reviewer=user)
-    return Record.objects.filter(review=review, status=PENDING_STATUS[stage]).filter(~Exists(mine))
+    return waiting.filter(id__gt=last).first() or waiting.filter(id__lte=last).filter(~Exists(mine)).first()
 
 
 def next_record_for(*, review: Review, user, stage: str) -> Record | None:
-    """The next record I have to screen at a stage: at most three queries whatever the review's size.
+    """The next record I have to screen at a stage: a fixed number of queries whatever the review's size.
 
     Records come in id order starting after the last record I decided, so the lookup starts
     where my undecided records are instead of walking past every record I have done; records
-    before that point (undone, unmerged, or reaching full text late) come after.
+    before that point (undone, unmerged, or reaching full text late) come after. Records of my
+    lane (``screening_lane``) come first, then any other record still waiting for me.
     """
     last = (
         _my_decisions(review=review, user=user, stage=stage)
@@ -56,13 +80,14 @@ def next_record_for(*, review: Review, user, stage: str) -> Record | None:
         .first()
     )
     waiting = Record.objects.filter(review=review, status=PENDING_STATUS[stage]).order_by("id")
-    if last is None:
-        return waiting.first()
-    # No record after my last decided one can carry my decision: a plain index walk, no anti-join.
-    return (
-        waiting.filter(id__gt=last).first()
-        or _queue(review=review, user=user, stage=stage).filter(id__lte=last).order_by("id").first()
-    )
+    lane, lanes = screening_lane(review=review, user=user)
+    if lanes > 1:
+        in_my_lane = waiting.annotate(lane=Mod("id", lanes)).filter(lane=lane)
+        record = _first_undecided(in_my_lane, last=last, stage=stage, user=user)
+        if record is not None:
+            return record
+    # One lane, or mine is done: any record still waiting for me, oldest first.
+    return _first_undecided(waiting, last=last, stage=stage, user=user)
 
 
 @dataclass(frozen=True)

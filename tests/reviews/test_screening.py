@@ -339,7 +339,9 @@ def test_next_record_and_decision_use_a_fixed_number_of_queries(
         for r in records[size // 2 :]
     )
     target = records[size // 2]
-    with django_assert_max_num_queries(4):
+    # My last decision, the screeners (for my lane), and at most two lookups in my lane and two in
+    # the whole queue: never more, whatever the size.
+    with django_assert_max_num_queries(6):
         assert selectors.next_record_for(review=review, user=reviewer, stage=TA) == target
     with django_assert_max_num_queries(8):
         decide(review, target, reviewer, Decision.EXCLUDE)
@@ -347,14 +349,46 @@ def test_next_record_and_decision_use_a_fixed_number_of_queries(
     client.force_login(reviewer)
     kwargs = {"review_id": review.pk, "stage_slug": "title-abstract"}
     # Whole requests: session, membership, decision, next record, progress, reasons, terms.
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         client.post(
             reverse("reviews:screening_decide", kwargs={**kwargs, "record_id": records[-1].pk}),
             {"decision": "include"},
             HTTP_HX_REQUEST="true",
         )
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("reviews:screening_card", kwargs=kwargs)).status_code == 200
     api = api_client_for(reviewer)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert api.get(f"/api/reviews/{review.pk}/screening/title-abstract/next/").status_code == 200
+
+
+def test_screeners_beyond_reviewers_per_record_start_in_different_lanes(
+    review, owner, reviewer, second_reviewer
+):
+    """Four screeners, two per record: two lanes, so two pairs read different records at once.
+
+    Every record is still reached by everyone who has not decided it: a finished lane helps the other.
+    """
+    from reviews import services as review_services
+    from tests.conftest import make_user
+
+    fourth = make_user("fatima")
+    review_services.member_invite(review=review, invited_by=owner, user_identifier="fatima", role="reviewer")
+    records = add_records(review, 6)
+    screeners = [owner, reviewer, second_reviewer, fourth]
+    lanes = {user.username: selectors.screening_lane(review=review, user=user) for user in screeners}
+    assert sorted(lanes.values()) == [(0, 2), (0, 2), (1, 2), (1, 2)]
+    first = {
+        user.username: selectors.next_record_for(review=review, user=user, stage=TA) for user in screeners
+    }
+    assert len({record.pk for record in first.values()}) == 2
+    for user in screeners:
+        assert first[user.username].pk % 2 == lanes[user.username][0]
+
+    # A screener whose lane is finished goes on with the other lane's records.
+    mine = [r for r in records if r.pk % 2 == lanes[reviewer.username][0]]
+    ScreeningDecision.objects.bulk_create(
+        ScreeningDecision(record=r, stage=TA, reviewer=reviewer, decision=Decision.INCLUDE) for r in mine
+    )
+    after = selectors.next_record_for(review=review, user=reviewer, stage=TA)
+    assert after is not None and after.pk % 2 != lanes[reviewer.username][0]
