@@ -4,7 +4,8 @@ from django.db import transaction
 
 from extraction import services
 from extraction.models import ExtractedValue, ExtractionField, FieldKind, Outcome, OutcomeKind, Study
-from reviews.models import Review
+from reviews.demo import demo_record_title
+from reviews.models import Record, Review
 
 OUTCOME = "Tuberculosis cases"
 # trial, author and year, tpos, tneg, cpos, cneg, ablat, alloc (metafor 3.8-1, dat.bcg)
@@ -60,6 +61,10 @@ def demo_extraction_load(*, review: Review) -> None:
         study = Study.objects.filter(review=review, label=label).first() or services.study_create(
             review=review, user=user, label=label
         )
+        if not study.records.exists():
+            report = Record.objects.filter(review=review, title=demo_record_title(author, published)).first()
+            if report is not None:
+                services.study_link_record(study=study, record_id=report.pk, user=user)
         arms = {arm.label: arm for arm in study.arms.all()}
         for arm_label, intervention in ((VACCINATED, "BCG vaccine"), (CONTROL, "No vaccine")):
             if arm_label not in arms:

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from reviews import services
-from reviews.models import Review, Role
+from reviews.models import Record, RecordStatus, Review, Role, SourceImport, SourceKind
 
 DEMO_TITLE = "BCG vaccine for preventing tuberculosis (demo)"
 DEMO_QUESTION = (
@@ -12,6 +12,23 @@ DEMO_QUESTION = (
     "of the trial site from the equator? Demo review built on the 13 published trials summarised by "
     "Colditz et al. (JAMA 1994;271:698-702), as distributed in R metafor's data set dat.bcg."
 )
+DEMO_SOURCE = "Demo: the 13 trial reports of dat.bcg"
+# (author, year) of each trial of dat.bcg, in its order; the extraction demo fills their counts.
+DEMO_TRIALS = [
+    ("Aronson", 1948),
+    ("Ferguson & Simes", 1949),
+    ("Rosenthal et al", 1960),
+    ("Hart & Sutherland", 1977),
+    ("Frimodt-Moller et al", 1973),
+    ("Stein & Aronson", 1953),
+    ("Vandiviere et al", 1973),
+    ("TPT Madras", 1980),
+    ("Coetzee & Berjak", 1968),
+    ("Rosenthal et al", 1961),
+    ("Comstock et al", 1974),
+    ("Comstock & Webster", 1969),
+    ("Comstock et al", 1976),
+]
 DEMO_PASSWORD = "demo-password"  # development only: load_demo refuses to run in production
 DEMO_PEOPLE = [
     ("alice", "Alice", "Moreau", Role.OWNER),
@@ -42,4 +59,38 @@ def demo_review_load() -> Review:
             services.member_invite(
                 review=review, invited_by=users["alice"], user_identifier=username, role=role
             )
+    _demo_records_load(review=review, user=users["alice"])
     return review
+
+
+def demo_record_title(author: str, year: int) -> str:
+    """The demo record of a trial; titles say plainly that these stand for the published reports."""
+    return f"{author} {year}: BCG vaccine trial report (demo record standing for the published report)"
+
+
+def _demo_records_load(*, review: Review, user) -> None:
+    """One included record per trial, so references, PRISMA and extraction tell the same story."""
+    if review.imports.filter(source_name=DEMO_SOURCE).exists():
+        return
+    source = SourceImport.objects.create(
+        review=review,
+        source_name=DEMO_SOURCE,
+        source_kind=SourceKind.OTHER,
+        file_name="dat.bcg (R metafor)",
+        status=SourceImport.Status.DONE,
+        records_parsed=len(DEMO_TRIALS),
+        records_imported=len(DEMO_TRIALS),
+        created_by=user,
+    )
+    Record.objects.bulk_create(
+        Record(
+            review=review,
+            source_import=source,
+            title=demo_record_title(author, year),
+            authors=[author],
+            year=year,
+            journal="Summarised in Colditz et al., JAMA 1994;271:698-702",
+            status=RecordStatus.INCLUDED,
+        )
+        for author, year in DEMO_TRIALS
+    )

@@ -25,3 +25,20 @@ def test_load_demo_fills_dat_bcg_and_is_idempotent(db):
     assert Study.objects.filter(review=review).count() == 13
     assert Review.objects.get().data_version == version
     assert ChangeLog.objects.count() == changes
+
+
+def test_demo_studies_come_with_their_included_reports(db):
+    """References, PRISMA and extraction of the demo tell one story: 13 reports, 13 studies."""
+    from reviews.selectors.prisma import prisma_counts
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    review = Review.objects.get()
+    studies = Study.objects.filter(review=review).prefetch_related("records")
+    assert studies.count() == 13
+    for study in studies:
+        (report,) = study.records.all()
+        assert report.title.startswith(study.label)
+    counts = prisma_counts(review=review)
+    assert review.records.count() == 13
+    assert (counts["reports_included"], counts["other"]["identified"]) == (13, 13)
