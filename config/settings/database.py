@@ -11,7 +11,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several processes (web server and worker) share the file: wait for the
     # write lock instead of failing at once, and let readers go on during writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Take the write lock when a transaction starts: a read that later turns into a write
+            # fails at once with "database is locked" whatever the timeout.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("OPENSYNTH_DB_CONN_MAX_AGE", 60, minimum=0)
