@@ -82,3 +82,4 @@ def demo_extraction_load(*, review: Review) -> None:
         _set(extraction, user, f"o{outcome.pk}:a{vaccinated}:events", tpos)
         _set(extraction, user, f"o{outcome.pk}:a{control}:total", cpos + cneg)
         _set(extraction, user, f"o{outcome.pk}:a{control}:events", cpos)
+        services.extraction_complete(extraction=extraction, user=user)
