@@ -1,7 +1,8 @@
 """The analysis app's answer to extraction's ``extraction_data_changed``: queue the recomputations.
 
 The signal is sent after the change committed, so the tasks are published at once
-(``publish_now``: bounded, a broker that is down costs a log line; the sweep catches up).
+(``publish_now``: bounded, a broker that is down costs a log line; the sweep catches up), and
+coalesced: an analysis whose task waits in the queue gets no second one (``recompute_queue``).
 """
 
 import logging
@@ -9,6 +10,7 @@ import logging
 from django.db.models import Exists, OuterRef, Q
 
 from analysis.models import Analysis
+from analysis.recompute_queue import queue_recompute
 from core.queueing import publish_now
 from extraction.models import ExtractedValue, ExtractionKind, Outcome, PatientRecord
 
@@ -18,15 +20,19 @@ logger = logging.getLogger(__name__)
 def on_extraction_data_changed(
     sender, *, review_id: int, data_version: int, outcome_ids=None, **kwargs
 ) -> None:
-    from analysis.tasks import create_default_analyses, recompute_analysis
+    from analysis.tasks import create_default_analyses
 
-    analyses = list(Analysis.objects.filter(review_id=review_id).values_list("pk", "outcome_id"))
-    affected = [pk for pk, outcome in analyses if outcome_ids is None or outcome in outcome_ids]
+    analyses = list(
+        Analysis.objects.filter(review_id=review_id).values_list("pk", "outcome_id", "is_default")
+    )
+    affected = [pk for pk, outcome, _ in analyses if outcome_ids is None or outcome in outcome_ids]
     # Analyses of other outcomes are queued too (after the affected ones): their result is
     # re-stamped with the new version without computing, so no page shows them as stale.
-    others = [pk for pk, _ in analyses if pk not in set(affected)]
-    for analysis_id in affected + others:
-        publish_now(recompute_analysis, analysis_id)
+    others = [pk for pk, _, _ in analyses if pk not in set(affected)]
+    queue_recompute(affected + others)
+    with_default = {outcome for _, outcome, is_default in analyses if is_default}
+    if outcome_ids is not None and set(outcome_ids) <= with_default:
+        return  # a default analysis is made together with its outcome's defaults: nothing to make
     without_defaults = Outcome.objects.filter(review_id=review_id, analysis_defaults__isnull=True)
     if outcome_ids is not None:
         without_defaults = without_defaults.filter(pk__in=outcome_ids)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from analysis import services
+from analysis.recompute_queue import queue_recompute, recompute_starting
 from core.queueing import publish_now
 
 logger = logging.getLogger(__name__)
@@ -23,12 +24,17 @@ logger = logging.getLogger(__name__)
     retry_backoff_max=10,
 )
 def recompute_analysis(self, analysis_id: int) -> None:
+    # Before the snapshot: edits committed from here on queue a task of their own (recompute_queue).
+    cleared = recompute_starting(analysis_id)
     outcome = services.recompute(analysis_id=analysis_id, worker=self.request.hostname or "")
     logger.info(
         "recompute analysis %s: %s (data version %s)", analysis_id, outcome.status, outcome.data_version
     )
     if outcome.moved_on:
-        publish_now(recompute_analysis, analysis_id)
+        if cleared:
+            queue_recompute([analysis_id])  # nothing more when an edit's task already waits
+        else:
+            publish_now(recompute_analysis, analysis_id)
 
 
 @shared_task(name="analysis.create_default_analyses", acks_late=True)

@@ -19,7 +19,9 @@ LEVEL = 95.0
 
 def gather_input(analysis: Analysis) -> dict:
     """The rows an analysis reads: ``rows`` (per study or arm) and, for patient-level analyses, ``patients``."""
-    rows = analysis_input.analysis_rows(review_id=analysis.review_id, outcome_id=analysis.outcome_id)
+    rows = analysis_input.analysis_rows(
+        review_id=analysis.review_id, outcome_id=analysis.outcome_id, outcome=analysis.outcome
+    )
     bundle = {"rows": rows}
     if (
         analysis.outcome.kind == OutcomeKind.TIME_TO_EVENT

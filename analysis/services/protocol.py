@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from analysis import engine
 from analysis.models import Analysis, AnalysisResult, ResultStatus
-from reviews.models import Review
 
 from .compute import compute, definition_of, gather_input, input_hash, study_weights
 
@@ -60,10 +59,15 @@ def _snapshot(analysis_id: int):
             # READ COMMITTED would let the rows come from a later commit than the version read first.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        analysis = Analysis.objects.select_related("outcome", "current_result").filter(pk=analysis_id).first()
+        analysis = (
+            Analysis.objects.select_related("outcome", "current_result")
+            .annotate(review_data_version=F("review__data_version"))  # one query, one snapshot
+            .filter(pk=analysis_id)
+            .first()
+        )
         if analysis is None:
             return None, None, None
-        v = Review.objects.filter(pk=analysis.review_id).values_list("data_version", flat=True).get()
+        v = analysis.review_data_version
         if _is_current(analysis, v):
             return analysis, v, None
         return analysis, v, gather_input(analysis)
@@ -73,28 +77,35 @@ def _count_attempt(analysis: Analysis, v: int) -> int:
     """Count one more attempt at (v, definition); returns the number of attempts so far."""
     d = analysis.definition_version
     now = timezone.now()
+    # The usual case first (one query): a newer version than the one counted so far starts again at 1.
+    newer = Q(attempt_data_version__lt=v) | Q(attempt_data_version=v, attempt_definition_version__lt=d)
+    if (
+        Analysis.objects.filter(pk=analysis.pk)
+        .filter(newer)
+        .update(attempt_data_version=v, attempt_definition_version=d, attempts=1, attempt_started_at=now)
+    ):
+        return 1
     same = Analysis.objects.filter(pk=analysis.pk, attempt_data_version=v, attempt_definition_version=d)
     if same.update(attempts=F("attempts") + 1, attempt_started_at=now):
         return Analysis.objects.filter(pk=analysis.pk).values_list("attempts", flat=True).get()
-    # A newer version than the one counted so far starts again at 1 (never move the counter backwards).
-    Analysis.objects.filter(pk=analysis.pk).filter(
-        Q(attempt_data_version__lt=v) | Q(attempt_data_version=v, attempt_definition_version__lt=d)
-    ).update(attempt_data_version=v, attempt_definition_version=d, attempts=1, attempt_started_at=now)
-    return 1
+    return 1  # the counter is at a newer version already: never move it backwards
 
 
 def _store(analysis_id: int, v: int, d: int, fields: dict) -> bool:
     """Insert a result and make it current, unless a result at least as new is current already."""
     with transaction.atomic():
-        analysis = Analysis.objects.select_for_update().filter(pk=analysis_id).first()
-        if analysis is None:
-            return False
-        current = (
-            AnalysisResult.objects.filter(pk=analysis.current_result_id)
-            .values_list("data_version", "definition_version")
+        locked = (
+            Analysis.objects.select_for_update(of=("self",))
+            .filter(pk=analysis_id)
+            .values_list(
+                "definition_version", "current_result__data_version", "current_result__definition_version"
+            )
             .first()
         )
-        if analysis.definition_version != d or (current is not None and current >= (v, d)):
+        if locked is None:
+            return False
+        definition_version, *current = locked
+        if definition_version != d or (current[0] is not None and tuple(current) >= (v, d)):
             return False
         result = AnalysisResult.objects.create(
             analysis_id=analysis_id, data_version=v, definition_version=d, **fields
@@ -141,7 +152,9 @@ def recompute(*, analysis_id: int, worker: str = "") -> Outcome:
     d = analysis.definition_version
     definition = definition_of(analysis)
     digest = input_hash(bundle, definition)
-    if _restamp(analysis_id, v, d, digest):
+    # Only an unchanged input can be re-stamped: skip its locked transaction when the hash differs.
+    current = analysis.current_result
+    if current is not None and current.input_hash == digest and _restamp(analysis_id, v, d, digest):
         return Outcome("unchanged", v, moved_on=_moved_on(analysis, v))
 
     attempts = _count_attempt(analysis, v)

@@ -23,7 +23,7 @@ unless ``comparisons`` maps a study id to another comparison id (multi-arm studi
 import re
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from extraction.models import (
     Comparison,
@@ -88,17 +88,25 @@ def _chosen_comparison(study: Study, comparisons: dict | None) -> Comparison | N
 
 
 def analysis_rows(
-    *, review_id: int, outcome_id: int, comparisons: dict | None = None, include_incomplete=False
+    *,
+    review_id: int,
+    outcome_id: int,
+    comparisons: dict | None = None,
+    include_incomplete=False,
+    outcome: Outcome | None = None,
 ):
-    """The analysis-ready rows of one outcome (see the module docstring); incomplete rows left out by default."""
-    outcome = Outcome.objects.get(review_id=review_id, pk=outcome_id)
+    """The analysis-ready rows of one outcome (see the module docstring); incomplete rows left out by default.
+
+    ``outcome``: the outcome already loaded (a recompute task has it), saving a query.
+    """
+    if outcome is None or outcome.pk != outcome_id or outcome.review_id != review_id:
+        outcome = Outcome.objects.get(review_id=review_id, pk=outcome_id)
     fields = list(ExtractionField.objects.filter(review_id=review_id))
     values = _final_values(review_id, outcome.pk)
-    studies = (
-        Study.objects.filter(review_id=review_id)
-        .prefetch_related("arms", "comparisons__experimental", "comparisons__control")
-        .order_by("label", "id")
-    )
+    # Few queries: a recompute task runs this on every edit, and each round trip counts on a busy server.
+    arm_sides = Prefetch("comparisons", Comparison.objects.select_related("experimental", "control"))
+    related = ["arms", arm_sides] if outcome.kind == OutcomeKind.PROPORTION else [arm_sides]
+    studies = Study.objects.filter(review_id=review_id).prefetch_related(*related).order_by("label", "id")
     rows = []
     for study in studies:
         found = values.get(study.pk, {})

@@ -1,8 +1,7 @@
 """What every extraction service shares: the data-version bump, the change log, conflicts, roles."""
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from extraction.events import extraction_data_changed
 from extraction.models import ChangeLog
@@ -32,10 +31,24 @@ class StaleWrite(Exception):
 
 
 def data_changed(*, review_id: int, outcome_ids=None) -> int:
-    """Bump the review's data version in this transaction and announce it once it commits."""
-    Review.objects.filter(pk=review_id).update(data_version=F("data_version") + 1)
-    # Our UPDATE holds the row lock until commit, so this reads exactly our version.
-    version = Review.objects.filter(pk=review_id).values_list("data_version", flat=True).get()
+    """Bump the review's data version in this transaction and announce it once it commits.
+
+    Call it last in the service: the bump locks the review row until commit, and every editor of
+    the review waits for that lock, so nothing but the commit should follow it.
+    """
+    table, pk, column = (
+        Review._meta.db_table,
+        Review._meta.pk.column,
+        Review._meta.get_field("data_version").column,
+    )
+    with connection.cursor() as cursor:
+        # One round trip under the lock: the increment (in the database, as F() would do it) and
+        # the version it made (RETURNING: PostgreSQL, SQLite 3.35+).
+        cursor.execute(
+            f'UPDATE "{table}" SET "{column}" = "{column}" + 1 WHERE "{pk}" = %s RETURNING "{column}"',
+            [review_id],
+        )
+        (version,) = cursor.fetchone()
     ids = None if outcome_ids is None else sorted(set(outcome_ids))
 
     def announce():

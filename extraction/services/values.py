@@ -18,7 +18,7 @@ from extraction.models import (
     Outcome,
     Study,
 )
-from reviews.models import Review, Role
+from reviews.models import ROLE_RANK, Review, ReviewMembership, Role
 
 from .common import StaleWrite, data_changed, log_change, require_role
 
@@ -62,11 +62,19 @@ def both_independent_done(study: Study) -> bool:
 
 def check_may_write(*, extraction: Extraction, user) -> None:
     """Who may change which copy: one's own; the shared one; the consensus for owners and the extractors."""
-    role = require_role(user=user, review_id=extraction.study.review_id, min_role=Role.REVIEWER)
+    # The role and the review's setting in one query (a save runs this first, every time).
+    found = (
+        ReviewMembership.objects.filter(review_id=extraction.study.review_id, user=user)
+        .values_list("role", "review__extractions_per_study")
+        .first()
+    )
+    role, per_study = found or (None, None)
+    if role is None or ROLE_RANK[Role(role)] < ROLE_RANK[Role.REVIEWER]:
+        raise PermissionDenied(f"This needs the {Role.REVIEWER.label.lower()} role in this review.")
     if extraction.kind == ExtractionKind.INDEPENDENT:
         if extraction.extractor_id != user.pk:
             raise PermissionDenied("This is another extractor's copy.")
-    elif _dual(extraction.study):
+    elif per_study == DUAL:
         extractor_ids = {e.extractor_id for e in independent_extractions(extraction.study)}
         if role != Role.OWNER and user.pk not in extractor_ids:
             raise PermissionDenied("The consensus is made by the owner or the study's extractors.")
@@ -102,11 +110,10 @@ def _describe_and_clean(*, extraction: Extraction, ref: cells.CellRef, raw):
         raise ValidationError({"cell": "No such outcome in this review."})
     spec = cells.number_spec(outcome.kind, ref.key, per_comparison=comparison is not None)
     prefix = cell_prefix(ref)
-    siblings = dict(
-        ExtractedValue.objects.filter(extraction=extraction, cell__startswith=prefix)
-        .exclude(cell=prefix + ref.key)
-        .values_list("key", "value")
-    )
+    # The cell's own row comes with its siblings: one query fewer for the save.
+    rows = list(ExtractedValue.objects.filter(extraction=extraction, cell__startswith=prefix))
+    siblings = {row.key: row.value for row in rows if row.cell != prefix + ref.key}
+    existing = next((row for row in rows if row.cell == prefix + ref.key), None)
     source = None
     entry = cells.parse_sd_entry(raw) if ref.key == "sd" else None
     if entry:
@@ -124,6 +131,8 @@ def _describe_and_clean(*, extraction: Extraction, ref: cells.CellRef, raw):
         "arm": arm,
         "comparison": comparison,
         "key": ref.key,
+        "cell": prefix + ref.key,
+        "existing": existing,
     }
 
 
@@ -159,7 +168,10 @@ def value_save(*, extraction: Extraction, user, cell: str, value, based_on_versi
     cell = cells.field_cell(ref.field_id, ref.arm_id) if ref.field_id else cell
     target = _describe_and_clean(extraction=extraction, ref=ref, raw=value)
     new_value, source = target["value"], target["source"]
-    existing = ExtractedValue.objects.filter(extraction=extraction, cell=cell).first()
+    if target.get("cell") == cell:
+        existing = target["existing"]
+    else:
+        existing = ExtractedValue.objects.filter(extraction=extraction, cell=cell).first()
     if existing is not None and existing.value == new_value and existing.source == source:
         return existing  # saving what is already there changes nothing, whatever it was based on
     old_value = existing.value if existing else None
@@ -183,16 +195,16 @@ def value_save(*, extraction: Extraction, user, cell: str, value, based_on_versi
         except IntegrityError:
             raise _conflict(extraction, cell) from None
     else:
+        now = timezone.now()
         updated = ExtractedValue.objects.filter(pk=existing.pk, version=based_on_version).update(
-            value=new_value,
-            source=source,
-            version=F("version") + 1,
-            updated_by=user,
-            updated_at=timezone.now(),
+            value=new_value, source=source, version=F("version") + 1, updated_by=user, updated_at=now
         )
         if not updated:
             raise _conflict(extraction, cell)
-        saved = ExtractedValue.objects.get(pk=existing.pk)
+        # The conditional UPDATE matched version ``based_on_version``: the row is now exactly this.
+        saved = existing
+        saved.value, saved.source, saved.version = new_value, source, based_on_version + 1
+        saved.updated_by, saved.updated_at = user, now
     _record(extraction, cell, target["label"], old_value, new_value, source, user)
     if target.get("key") == "n":
         _rederive_sd(extraction=extraction, ref=ref, n=new_value, user=user)
