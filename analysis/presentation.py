@@ -97,7 +97,12 @@ def result_block(*, analysis: Analysis, status: AnalysisStatus) -> dict:
     block["egger"] = numbers.get("egger")
     block["one_stage"] = numbers.get("one_stage")
     block["interactions"] = numbers.get("interactions") or []
-    key = f"analysis-figures:{result.pk}:{result.definition_version}:{analysis.definition_version}"
+    # Everything that decides the figures is in the key: ids alone can come back (SQLite reuses
+    # the highest id after a delete), and a reused id must never show another result's plots.
+    key = (
+        f"analysis-figures:{analysis.pk}:{analysis.definition_version}:{result.pk}:"
+        f"{result.data_version}:{result.input_hash}:{result.computed_at.timestamp()}"
+    )
     cached = cache.get(key)
     if cached is None:
         cached = figures(analysis, numbers, result.input_rows or {})
