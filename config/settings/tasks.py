@@ -33,6 +33,9 @@ else:
         # Broadcasts (worker control, e.g. purge) would otherwise land in ./control of the working directory.
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # Look for new messages every 0.1 s instead of every second: the web process and the
+        # worker share this folder, and a burst (loading the demo) should drain in seconds.
+        "polling_interval": 0.1,
     }
 
 # Results live in our own tables, not in a Celery result backend.
