@@ -10,54 +10,9 @@ import math
 import pytest
 from django.core.management import CommandError, call_command
 
-ROWS = [
-    {"study": "Aronson 1948", "ai": 4, "bi": 119, "ci": 11, "di": 128, "ablat": 44, "alloc": "random"},
-    {
-        "study": "Ferguson & Simes 1949",
-        "ai": 6,
-        "bi": 300,
-        "ci": 29,
-        "di": 274,
-        "ablat": 55,
-        "alloc": "random",
-    },
-    {
-        "study": "Rosenthal et al 1960",
-        "ai": 3,
-        "bi": 228,
-        "ci": 11,
-        "di": 209,
-        "ablat": 42,
-        "alloc": "random",
-    },
-    {
-        "study": "Hart & Sutherland 1977",
-        "ai": 62,
-        "bi": 13536,
-        "ci": 248,
-        "di": 12619,
-        "ablat": 52,
-        "alloc": "random",
-    },
-    {
-        "study": "Frimodt-Moller et al 1973",
-        "ai": 33,
-        "bi": 5036,
-        "ci": 47,
-        "di": 5761,
-        "ablat": 13,
-        "alloc": "alternate",
-    },
-    {
-        "study": "Stein & Aronson 1953",
-        "ai": 180,
-        "bi": 1361,
-        "ci": 372,
-        "di": 1079,
-        "ablat": 44,
-        "alloc": "alternate",
-    },
-]
+from tests.analysis.engine.reference_data import bcg_trials
+
+ROWS = bcg_trials()[:6]
 
 
 @pytest.fixture
