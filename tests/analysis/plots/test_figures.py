@@ -150,3 +150,19 @@ def test_km_plot_at_chosen_times_and_is_reproducible():
     table = _risk_table(first, ["standard", "test"])
     for arm, numbers in table.items():
         assert numbers == [k["n_risk"] for k in expected if k["treatment"] == arm]
+
+
+def test_study_labels_and_titles_with_markup_are_escaped_in_the_svg():
+    """Figures are inlined in pages: text a reviewer typed must never become markup."""
+    from analysis.engine import run_pooled_analysis
+    from analysis.plots import forest_plot
+    from analysis.plots.render import to_svg
+
+    rows = [
+        {"study": "<script>alert(1)</script>", "ai": 4, "bi": 119, "ci": 11, "di": 128},
+        {"study": 'Ferguson " onload="x', "ai": 6, "bi": 300, "ci": 29, "di": 274},
+    ]
+    result = run_pooled_analysis(rows, measure="RR", method="DL")
+    svg = to_svg(forest_plot(result, data_rows=rows, title="<img src=x onerror=alert(2)>"))
+    assert "<script" not in svg and "<img" not in svg and 'onload="x' not in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
