@@ -1,11 +1,10 @@
 """What every extraction service shares: the data-version bump, the change log, conflicts, roles."""
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
 from extraction.events import extraction_data_changed
 from extraction.models import ChangeLog
-from reviews.models import ROLE_RANK, Review, ReviewMembership, Role
+from reviews.models import Review, ReviewMembership, require_role_at_least
 
 
 class StaleWrite(Exception):
@@ -82,6 +81,5 @@ def role_of(*, user, review_id: int) -> str | None:
 def require_role(*, user, review_id: int, min_role: str) -> str:
     """The user's role; PermissionDenied when it is below ``min_role`` (callers found the review already)."""
     role = role_of(user=user, review_id=review_id)
-    if role is None or ROLE_RANK[Role(role)] < ROLE_RANK[Role(min_role)]:
-        raise PermissionDenied(f"This needs the {Role(min_role).label.lower()} role in this review.")
+    require_role_at_least(role, min_role)
     return role

@@ -18,7 +18,7 @@ from extraction.models import (
     Outcome,
     Study,
 )
-from reviews.models import ROLE_RANK, Review, ReviewMembership, Role
+from reviews.models import Review, ReviewMembership, Role, require_role_at_least
 
 from .common import StaleWrite, data_changed, log_change, require_role
 
@@ -69,8 +69,7 @@ def check_may_write(*, extraction: Extraction, user) -> None:
         .first()
     )
     role, per_study = found or (None, None)
-    if role is None or ROLE_RANK[Role(role)] < ROLE_RANK[Role.REVIEWER]:
-        raise PermissionDenied(f"This needs the {Role.REVIEWER.label.lower()} role in this review.")
+    require_role_at_least(role, Role.REVIEWER)
     if extraction.kind == ExtractionKind.INDEPENDENT:
         if extraction.extractor_id != user.pk:
             raise PermissionDenied("This is another extractor's copy.")

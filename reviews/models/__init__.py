@@ -2,7 +2,7 @@
 
 from .duplicates import DuplicateCandidate, DuplicateMergeLog
 from .records import Record, RecordStatus, SourceImport, SourceKind
-from .review import ROLE_RANK, Review, ReviewMembership, Role
+from .review import Review, ReviewMembership, Role, require_role_at_least, role_at_least
 from .screening import (
     Adjudication,
     Decision,
@@ -15,7 +15,6 @@ from .screening import (
 )
 
 __all__ = [
-    "ROLE_RANK",
     "Adjudication",
     "Decision",
     "DuplicateCandidate",
@@ -33,4 +32,6 @@ __all__ = [
     "SourceImport",
     "SourceKind",
     "Stage",
+    "require_role_at_least",
+    "role_at_least",
 ]

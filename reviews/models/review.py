@@ -1,6 +1,7 @@
 """Reviews and the people who work on them."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -13,8 +14,19 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"  # reads results
 
 
-# Higher rank, more rights. Used for "at least reviewer" checks.
+# Higher rank, more rights.
 ROLE_RANK = {Role.VIEWER: 1, Role.REVIEWER: 2, Role.OWNER: 3}
+
+
+def role_at_least(role: str | None, min_role: str) -> bool:
+    """Whether a member with ``role`` (None: not a member) may do what needs ``min_role``."""
+    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(min_role)]
+
+
+def require_role_at_least(role: str | None, min_role: str) -> None:
+    """PermissionDenied (403) unless ``role_at_least``; whether the review exists is checked before."""
+    if not role_at_least(role, min_role):
+        raise PermissionDenied(f"This needs the {Role(min_role).label.lower()} role in this review.")
 
 
 class Review(models.Model):
@@ -82,4 +94,4 @@ class ReviewMembership(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.review}"
 
     def has_at_least(self, role: str) -> bool:
-        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+        return role_at_least(self.role, role)

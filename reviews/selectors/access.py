@@ -5,11 +5,10 @@ the user is not a member of answers 404 (not 403), so outsiders cannot even
 learn that it exists. A member whose role is too low for an action gets 403.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from reviews.models import Review, ReviewMembership, Role
+from reviews.models import Review, ReviewMembership, Role, require_role_at_least
 
 
 def reviews_for_user(*, user) -> QuerySet[Review]:
@@ -42,8 +41,7 @@ def membership_for(*, user, review_id: int) -> ReviewMembership:
 def review_for_user(*, user, review_id: int, min_role: str = Role.VIEWER) -> tuple[Review, ReviewMembership]:
     """The review and the user's membership; 404 for non-members, 403 when the role is too low."""
     membership = membership_for(user=user, review_id=review_id)
-    if not membership.has_at_least(min_role):
-        raise PermissionDenied(f"This needs the {Role(min_role).label.lower()} role in this review.")
+    require_role_at_least(membership.role, min_role)
     return membership.review, membership
 
 
