@@ -23,7 +23,8 @@ from collections.abc import Callable
 
 from analysis import selectors
 from analysis.models import Analysis, AnalysisResult
-from reviews.models import Review, Role
+from reviews.models import Review
+from reviews.screening_rules import sees_conflicts
 from reviews.selectors.prisma import prisma_counts
 
 from . import methods_text, r_script, review_data, tabular
@@ -69,7 +70,7 @@ def build_bundle(*, review: Review, membership, progress: Callable[[int, str], N
         )
     report(88, "Methods text and PRISMA counts")
     digest = data_hash(data_files)
-    counts = prisma_counts(review=review, include_conflicts=membership.role == Role.OWNER)
+    counts = prisma_counts(review=review, include_conflicts=sees_conflicts(membership.role))
     files = {
         "README.txt": _readme(review, included, left_out, digest),
         "reproduce.R": r_script.script(blocks),

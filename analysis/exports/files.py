@@ -18,6 +18,7 @@ from django.http import Http404
 from analysis.models import Analysis
 from reviews import prisma_diagram
 from reviews.models import Review, ReviewMembership, Role
+from reviews.screening_rules import sees_conflicts
 from reviews.selectors.prisma import prisma_counts
 
 from . import analysis_results, review_data, tabular
@@ -67,7 +68,7 @@ def review_file(*, review: Review, membership: ReviewMembership, name: str) -> F
         return File(f"{stem}-data-v{review.data_version}.zip", ZIP, content)
     if name.startswith("prisma."):
         fmt = name.split(".")[1]
-        counts = prisma_counts(review=review, include_conflicts=membership.role == Role.OWNER)
+        counts = prisma_counts(review=review, include_conflicts=sees_conflicts(membership.role))
         if fmt == "csv":
             return File(f"{stem}-prisma.csv", CSV, tabular.csv_bytes(review_data.prisma_rows(counts)))
         return File(f"{stem}-prisma.{fmt}", IMAGE[fmt], prisma_diagram.render(counts, fmt))

@@ -1,7 +1,8 @@
 """REST API of screening and PRISMA: validate, call one service or selector, serialize.
 
-Blind: what a reviewer gets back (next record, decision, undo, progress) never depends on
-another reviewer's pending decision; conflicts, agreement and adjudication are owner-only.
+Blind: what a reviewer gets back (next record, decision, undo, progress) is the same whether a
+record waits for other reviewers or is in conflict (``reviews.screening_rules``); conflicts,
+agreement and adjudication are owner-only.
 """
 
 from django.http import Http404
@@ -19,19 +20,12 @@ from reviews.models import (
     ScreeningDecision,
     Stage,
 )
+from reviews.screening_rules import PRISMA_COUNT_MAX, sees_conflicts
+from reviews.screening_rules import stage_from_slug as _stage
 from reviews.selectors import review_for_user
 from reviews.selectors import screening as screening_selectors
 from reviews.selectors.prisma import prisma_counts
 from reviews.services import screening as screening_services
-
-STAGE_SLUGS = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
-
-
-def _stage(slug: str) -> str:
-    try:
-        return STAGE_SLUGS[slug]
-    except KeyError:
-        raise Http404("No such screening stage.") from None
 
 
 class ScreeningRecordOutput(serializers.ModelSerializer):
@@ -157,9 +151,9 @@ class TermsSerializer(serializers.Serializer):
 
 
 class ManualCountsSerializer(serializers.Serializer):
-    duplicates_removed_before_import = serializers.IntegerField(min_value=0, max_value=100_000_000)
-    removed_by_automation = serializers.IntegerField(min_value=0, max_value=100_000_000)
-    removed_other_reasons = serializers.IntegerField(min_value=0, max_value=100_000_000)
+    duplicates_removed_before_import = serializers.IntegerField(min_value=0, max_value=PRISMA_COUNT_MAX)
+    removed_by_automation = serializers.IntegerField(min_value=0, max_value=PRISMA_COUNT_MAX)
+    removed_other_reasons = serializers.IntegerField(min_value=0, max_value=PRISMA_COUNT_MAX)
 
 
 def _progress(review, user, stage) -> dict:
@@ -366,7 +360,7 @@ class PrismaApi(APIView):
     @extend_schema(responses=dict, summary="Every box of the PRISMA 2020 flow diagram")
     def get(self, request, review_id: int):
         review, membership = review_for_user(user=request.user, review_id=review_id)
-        return Response(prisma_counts(review=review, include_conflicts=membership.role == Role.OWNER))
+        return Response(prisma_counts(review=review, include_conflicts=sees_conflicts(membership.role)))
 
 
 class PrismaManualCountsApi(APIView):

@@ -11,33 +11,34 @@ from reviews.models import (
     RecordStatus,
     Review,
     ReviewMembership,
-    Role,
     SourceImport,
 )
-
-# A conflict is still undecided, and showing it would tell a reviewer that another reviewer
-# decided differently. In a blind review, members other than owners see a record in conflict
-# as still being screened at its stage, in every list, filter and count.
-BLIND_STATUS = {
-    RecordStatus.TA_CONFLICT: RecordStatus.TITLE_ABSTRACT,
-    RecordStatus.FT_CONFLICT: RecordStatus.FULL_TEXT,
-}
+from reviews.screening_rules import STATUS_SEEN_WITHOUT_CONFLICTS, sees_conflicts
 
 
 def conflicts_hidden_from(*, review: Review, membership: ReviewMembership) -> bool:
-    """Whether this member must not see which records are in conflict."""
-    return review.blind_screening and membership.role != Role.OWNER
+    """Whether this member must not see which records are in conflict.
+
+    A conflict is still undecided, and showing it would tell a reviewer that another reviewer
+    decided differently. In a blind review, members other than owners see a record in conflict
+    as still being screened at its stage, in every list, filter and count.
+    """
+    return review.blind_screening and not sees_conflicts(membership.role)
 
 
 def shown_status(status: str, *, hidden: bool) -> str:
     """The status a member may see of a record."""
-    return BLIND_STATUS.get(status, status) if hidden else status
+    return STATUS_SEEN_WITHOUT_CONFLICTS.get(status, status) if hidden else status
 
 
 def record_statuses_for(*, review: Review, membership: ReviewMembership) -> list[tuple[str, str]]:
     """The statuses a member may filter the records list by."""
     hidden = conflicts_hidden_from(review=review, membership=membership)
-    return [(value, label) for value, label in RecordStatus.choices if not (hidden and value in BLIND_STATUS)]
+    return [
+        (value, label)
+        for value, label in RecordStatus.choices
+        if not (hidden and value in STATUS_SEEN_WITHOUT_CONFLICTS)
+    ]
 
 
 # Columns the records list shows; the abstract stays in the database until a record is opened.
@@ -62,7 +63,9 @@ def records_of(
     """The review's records as this member may see them (``shown_status``), optionally filtered."""
     records = Record.objects.filter(review=review)
     if conflicts_hidden_from(review=review, membership=membership):
-        masked = [When(status=real, then=Value(shown)) for real, shown in BLIND_STATUS.items()]
+        masked = [
+            When(status=real, then=Value(shown)) for real, shown in STATUS_SEEN_WITHOUT_CONFLICTS.items()
+        ]
         records = records.annotate(shown_status=Case(*masked, default=F("status"), output_field=CharField()))
     else:
         records = records.annotate(shown_status=F("status"))

@@ -1,26 +1,23 @@
 """Screening reads: the next record for me, my progress, conflicts, reasons, terms and agreement.
 
-Blindness: what a reviewer's queue, record and progress show depends only on the record's
-status (which changes when a record is resolved) and on the reviewer's own decisions, never
-on another reviewer's pending decision. Other reviewers' decisions are read only by
+Blindness: what a reviewer's queue, record and progress show depends only on whether a record
+is resolved at the stage (``reviews.screening_rules``: a conflict is as unresolved as a record
+still waiting) and on the reviewer's own decisions, never on another reviewer's decision. Other reviewers' decisions are read only by
 ``others_decisions`` (empty while screening is blind) and by the owner-only conflict and
 agreement selectors. Callers check the role through ``review_for_user`` first.
 """
 
-import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Mod
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.http import Http404
 
+from reviews.agreement import cohen_kappa
 from reviews.models import (
     Adjudication,
-    Decision,
     ExclusionReason,
     Record,
-    RecordStatus,
     Review,
     Role,
     ScreeningDecision,
@@ -28,9 +25,7 @@ from reviews.models import (
     ScreeningSettings,
     Stage,
 )
-
-PENDING_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TITLE_ABSTRACT, Stage.FULL_TEXT: RecordStatus.FULL_TEXT}
-CONFLICT_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TA_CONFLICT, Stage.FULL_TEXT: RecordStatus.FT_CONFLICT}
+from reviews.screening_rules import CONFLICT_STATUS, UNRESOLVED_STATUSES, effective_decision
 
 
 def _my_decisions(*, review: Review, user, stage: str):
@@ -71,7 +66,8 @@ def next_record_for(*, review: Review, user, stage: str) -> Record | None:
     Records come in id order starting after the last record I decided, so the lookup starts
     where my undecided records are instead of walking past every record I have done; records
     before that point (undone, unmerged, or reaching full text late) come after. Records of my
-    lane (``screening_lane``) come first, then any other record still waiting for me.
+    lane (``screening_lane``) come first, then any other record still waiting for me. A record in
+    conflict waits for everyone who has not decided it, as if its other decisions were not in.
     """
     last = (
         _my_decisions(review=review, user=user, stage=stage)
@@ -79,7 +75,7 @@ def next_record_for(*, review: Review, user, stage: str) -> Record | None:
         .values_list("record_id", flat=True)
         .first()
     )
-    waiting = Record.objects.filter(review=review, status=PENDING_STATUS[stage]).order_by("id")
+    waiting = Record.objects.filter(review=review, status__in=UNRESOLVED_STATUSES[stage]).order_by("id")
     lane, lanes = screening_lane(review=review, user=user)
     if lanes > 1:
         in_my_lane = waiting.annotate(lane=Mod("id", lanes)).filter(lane=lane)
@@ -108,10 +104,11 @@ def my_progress(*, review: Review, user, stage: str) -> Progress:
     """How many records I have decided at a stage and how many wait for me (one query).
 
     My counts come from my progress row, kept with every decision (no join over my decisions);
-    records waiting at the stage are an index-only count, minus those of them I decided.
+    records unresolved at the stage (waiting or in conflict) are an index-only count, minus those
+    of them I decided.
     """
     waiting = (
-        Record.objects.filter(review=OuterRef("pk"), status=PENDING_STATUS[stage])
+        Record.objects.filter(review=OuterRef("pk"), status__in=UNRESOLVED_STATUSES[stage])
         .values("review")
         .annotate(n=Count("*"))
         .values("n")
@@ -143,8 +140,6 @@ def others_decisions(*, review: Review, user, record: Record, stage: str) -> lis
 
 def record_in_review(*, review: Review, record_id: int) -> Record:
     """One record of this review; another review's record answers 404."""
-    from django.http import Http404
-
     try:
         return Record.objects.get(pk=record_id, review=review)
     except Record.DoesNotExist:
@@ -161,8 +156,6 @@ def exclusion_reasons(*, review: Review, stage: str = Stage.FULL_TEXT, active_on
 
 def exclusion_reason_of_review(*, review: Review, reason_id) -> ExclusionReason:
     """One reason of this review; another review's reason answers 404."""
-    from django.http import Http404
-
     try:
         return ExclusionReason.objects.get(pk=reason_id, review=review)
     except (ExclusionReason.DoesNotExist, ValueError, TypeError):
@@ -222,32 +215,6 @@ def highlight_terms(*, review: Review) -> HighlightTerms:
     )
 
 
-def _term_pattern(term: str) -> str:
-    stem = term.rstrip("*")
-    body = r"\s+".join(re.escape(word) for word in stem.split())
-    return body + (r"\w*" if term.endswith("*") else "")
-
-
-def highlight(text: str, terms: HighlightTerms) -> SafeString:
-    """The text, escaped, with include terms in <mark class="term-include"> and exclude terms in term-exclude."""
-    kinds = [(t, "include") for t in terms.include] + [(t, "exclude") for t in terms.exclude]
-    kinds = [(t, kind) for t, kind in kinds if t.rstrip("*").strip()]
-    if not text or not kinds:
-        return escape(text or "")
-    # Longest terms first so "randomised controlled" wins over "randomised".
-    kinds.sort(key=lambda item: -len(item[0]))
-    groups = [f"(?P<{kind[0]}{i}>{_term_pattern(t)})" for i, (t, kind) in enumerate(kinds)]
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(groups) + r")(?!\w)", re.IGNORECASE)
-    pieces, position = [], 0
-    for match in pattern.finditer(text):
-        kind = "include" if match.lastgroup.startswith("i") else "exclude"
-        pieces.append(escape(text[position : match.start()]))
-        pieces.append(f'<mark class="term-{kind}">{escape(match.group(0))}</mark>')
-        position = match.end()
-    pieces.append(escape(text[position:]))
-    return mark_safe("".join(pieces))  # every piece of user text above is escaped
-
-
 # Agreement -----------------------------------------------------------------------------------------
 
 
@@ -261,25 +228,6 @@ class PairAgreement:
     percent_agreement: float | None
     kappa: float | None
     table: dict  # {decision_a: {decision_b: n}}, maybe counted as include at title/abstract
-
-
-def _effective(stage: str, decision: str) -> str:
-    return Decision.INCLUDE if stage == Stage.TITLE_ABSTRACT and decision == Decision.MAYBE else decision
-
-
-def cohen_kappa(table: dict[str, dict[str, int]]) -> tuple[int, int, float | None, float | None]:
-    """Records, agreements, percent agreement and Cohen's kappa of a two-rater table (None when undefined)."""
-    categories = sorted(set(table) | {b for row in table.values() for b in row})
-    n = sum(table.get(a, {}).get(b, 0) for a in categories for b in categories)
-    if n == 0:
-        return 0, 0, None, None
-    agreed = sum(table.get(c, {}).get(c, 0) for c in categories)
-    observed = agreed / n
-    row = {c: sum(table.get(c, {}).values()) for c in categories}
-    column = {c: sum(table.get(a, {}).get(c, 0) for a in categories) for c in categories}
-    expected = sum(row[c] * column[c] for c in categories) / (n * n)
-    kappa = None if expected == 1 else (observed - expected) / (1 - expected)
-    return n, agreed, 100 * observed, kappa
 
 
 def agreement(*, review: Review) -> list[PairAgreement]:
@@ -310,7 +258,8 @@ def agreement(*, review: Review) -> list[PairAgreement]:
         stage = row["stage"]
         # Order each pair by username so the table reads the same way whoever was first.
         a, b = row["reviewer__username"], row["record__decisions__reviewer__username"]
-        da, db = _effective(stage, row["decision"]), _effective(stage, row["record__decisions__decision"])
+        da = effective_decision(stage, row["decision"])
+        db = effective_decision(stage, row["record__decisions__decision"])
         if a > b:
             a, b, da, db = b, a, db, da
         table = tables.setdefault((stage, a, b), {})

@@ -21,36 +21,23 @@ from reviews.models import (
     ExclusionReason,
     PrismaManualCounts,
     Record,
-    RecordStatus,
     Review,
     ScreeningDecision,
     ScreeningSettings,
     Stage,
 )
+from reviews.screening_rules import (
+    ADJUDICATION_DECISIONS,
+    ALLOWED_DECISIONS,
+    CONFLICT_STATUS,
+    OUTCOME_STATUS,
+    PENDING_STATUS,
+    PRISMA_COUNT_MAX,
+    UNRESOLVED_STATUSES,
+    resolved_status,
+)
 
 from .screening_progress import Deltas, record_moved
-
-# The status a record has while waiting for decisions at a stage, and in conflict.
-PENDING_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TITLE_ABSTRACT, Stage.FULL_TEXT: RecordStatus.FULL_TEXT}
-CONFLICT_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TA_CONFLICT, Stage.FULL_TEXT: RecordStatus.FT_CONFLICT}
-# Where an agreed (or adjudicated) decision sends the record.
-OUTCOME_STATUS = {
-    Stage.TITLE_ABSTRACT: {
-        Decision.INCLUDE: RecordStatus.FULL_TEXT,
-        Decision.MAYBE: RecordStatus.FULL_TEXT,
-        Decision.EXCLUDE: RecordStatus.TA_EXCLUDED,
-    },
-    Stage.FULL_TEXT: {
-        Decision.INCLUDE: RecordStatus.INCLUDED,
-        Decision.EXCLUDE: RecordStatus.FT_EXCLUDED,
-        Decision.NOT_RETRIEVED: RecordStatus.NOT_RETRIEVED,
-    },
-}
-ALLOWED_DECISIONS = {stage: tuple(outcomes) for stage, outcomes in OUTCOME_STATUS.items()}
-ADJUDICATION_DECISIONS = {
-    Stage.TITLE_ABSTRACT: (Decision.INCLUDE, Decision.EXCLUDE),
-    Stage.FULL_TEXT: (Decision.INCLUDE, Decision.EXCLUDE, Decision.NOT_RETRIEVED),
-}
 
 DEFAULT_FULL_TEXT_REASONS = [
     "Wrong population",
@@ -61,11 +48,6 @@ DEFAULT_FULL_TEXT_REASONS = [
     "Duplicate report",
     "Not retrievable",
 ]
-
-
-def _effective(stage: str, decision: str) -> str:
-    """The decision as agreement sees it: maybe counts as include at title/abstract."""
-    return Decision.INCLUDE if stage == Stage.TITLE_ABSTRACT and decision == Decision.MAYBE else decision
 
 
 def _check_decision(*, review: Review, stage: str, decision: str, exclusion_reason, choices) -> None:
@@ -92,30 +74,34 @@ def _locked_record(*, review: Review, record_id: int) -> Record:
         raise ValidationError({"record": "No such record in this review."}) from None
 
 
-def _resolve(*, record: Record, stage: str, needed: int, deltas: Deltas) -> None:
-    """Move the record on, or into conflict, once every needed decision is in (one query + one update)."""
+def _move(*, record: Record, new_status: str, deltas: Deltas, holders: dict | None = None) -> None:
+    if new_status == record.status:
+        return
+    old_status, record.status = record.status, new_status
+    record.save(update_fields=["status"])
+    record_moved(deltas, record=record, old_status=old_status, new_status=new_status, holders=holders)
+
+
+def _resolve(*, record: Record, stage: str, needed: int, deltas: Deltas, reopen: bool = False) -> None:
+    """Give a record the status its decisions at a stage make (one query, at most one update).
+
+    With every needed decision in, agreement moves it on and disagreement keeps or makes a
+    conflict, which the owner adjudicates (and every other member sees as still waiting). With
+    fewer, ``reopen`` puts it back in the stage's queue; otherwise its status stays.
+    """
     rows = list(
         ScreeningDecision.objects.filter(record=record, stage=stage).values_list(
             "decision", "exclusion_reason", "reviewer_id"
         )
     )
-    if len(rows) < needed:
-        return
-    decisions = [(d, reason) for d, reason, _ in rows]
-    outcomes = {(_effective(stage, d), reason if d == Decision.EXCLUDE else None) for d, reason in decisions}
-    if stage == Stage.TITLE_ABSTRACT:
-        # Reasons are optional at title/abstract and do not make a conflict there.
-        outcomes = {(decision, None) for decision, _ in outcomes}
-    if len(outcomes) == 1:
-        (decision, _reason) = outcomes.pop()
-        record.status = OUTCOME_STATUS[stage][decision]
+    if len(rows) >= needed:
+        new_status = resolved_status(stage, [(decision, reason) for decision, reason, _ in rows])
+    elif reopen:
+        new_status = PENDING_STATUS[stage]
     else:
-        record.status = CONFLICT_STATUS[stage]
-    record.save(update_fields=["status"])
+        return
     holders = {stage: [reviewer_id for _, _, reviewer_id in rows]}
-    record_moved(
-        deltas, record=record, old_status=PENDING_STATUS[stage], new_status=record.status, holders=holders
-    )
+    _move(record=record, new_status=new_status, deltas=deltas, holders=holders)
 
 
 @transaction.atomic
@@ -129,7 +115,11 @@ def record_decision(
     exclusion_reason: ExclusionReason | None = None,
     note: str = "",
 ) -> ScreeningDecision:
-    """Record one reviewer's decision on a record at a stage; resolve the record when all are in."""
+    """Record (or change) one reviewer's decision on an unresolved record; resolve it when all are in.
+
+    A record in conflict is unresolved too: its reviewers may change their decisions and others
+    may add theirs, exactly as while it waits, so no answer tells a conflict from a wait (blind).
+    """
     _check_decision(
         review=review,
         stage=stage,
@@ -139,7 +129,7 @@ def record_decision(
     )
     # The lock serialises reviewers deciding the same record, so exactly one of them resolves it.
     record = _locked_record(review=review, record_id=record_id)
-    if record.status != PENDING_STATUS[stage]:
+    if record.status not in UNRESOLVED_STATUSES[stage]:
         raise ValidationError(
             {"record": f"This record is not waiting for {Stage(stage).label.lower()} screening."}
         )
@@ -171,9 +161,9 @@ def _later_work_exists(*, record: Record, stage: str) -> bool:
 def undo_last_decision(*, review: Review, reviewer, stage: str) -> int | None:
     """Withdraw the reviewer's latest decision at a stage; returns the record id, or None if there is none.
 
-    The record goes back to the stage's queue, also when that decision resolved it or made a
-    conflict (so undo behaves the same whatever the other reviewers decided). It is refused
-    once the record has moved on: adjudicated, or screened at full text.
+    The record is resolved again from the decisions left: back in the stage's queue when fewer
+    than needed remain, so undo behaves the same whatever the other reviewers decided. It is
+    refused once the record has moved on: adjudicated, or screened at full text.
     """
     if stage not in Stage.values:
         raise ValidationError({"stage": f"Unknown stage “{stage}”."})
@@ -194,12 +184,9 @@ def undo_last_decision(*, review: Review, reviewer, stage: str) -> int | None:
         )
     ScreeningDecision.objects.filter(pk=decision_id).delete()
     deltas = Deltas(review.pk)
-    deltas.add(reviewer.pk, stage, decided=-1, waiting=-1 if record.status == PENDING_STATUS[stage] else 0)
-    if record.status != PENDING_STATUS[stage]:
-        # Back in the queue: the other reviewers' decisions on it are waiting again.
-        old_status, record.status = record.status, PENDING_STATUS[stage]
-        record.save(update_fields=["status"])
-        record_moved(deltas, record=record, old_status=old_status, new_status=record.status)
+    was_waiting = record.status in UNRESOLVED_STATUSES[stage]
+    deltas.add(reviewer.pk, stage, decided=-1, waiting=-1 if was_waiting else 0)
+    _resolve(record=record, stage=stage, needed=review.reviewers_per_record, deltas=deltas, reopen=True)
     deltas.apply()
     return record_id
 
@@ -235,11 +222,9 @@ def adjudicate(
         note=note.strip(),
         decided_by=decided_by,
     )
-    old_status, record.status = record.status, OUTCOME_STATUS[stage][decision]
-    record.save(update_fields=["status"])
-    # A conflict was in no queue; included at title/abstract it joins the full-text queue.
+    # Out of the stage's queue of everyone who decided it; included at title/abstract, into the next.
     deltas = Deltas(review.pk)
-    record_moved(deltas, record=record, old_status=old_status, new_status=record.status)
+    _move(record=record, new_status=OUTCOME_STATUS[stage][decision], deltas=deltas)
     deltas.apply()
     return adjudication
 
@@ -362,7 +347,7 @@ def prisma_manual_counts_update(
         "removed_other_reasons": removed_other_reasons,
     }
     for name, value in values.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 100_000_000:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > PRISMA_COUNT_MAX:
             raise ValidationError({name: "Enter a whole number of records, 0 or more."})
     counts, _ = PrismaManualCounts.objects.update_or_create(
         review=review, defaults={**values, "updated_by": updated_by}

@@ -1,9 +1,10 @@
 """Reviewers' progress counts (``ScreeningProgress``), kept in the transaction of every change.
 
 A reviewer's row at a stage changes when they decide (``decided`` and ``decided_waiting`` +1),
-when they undo (−1), and when a record they decided moves into or out of the stage's queue:
-resolved, reopened by an undo, merged as a duplicate or unmerged (``decided_waiting`` ±1 for
-every reviewer with a decision on it). Every service that changes ``Record.status`` calls
+when they undo (−1), and when a record they decided becomes resolved or unresolved at the stage
+(``UNRESOLVED_STATUSES``: waiting or in conflict): agreed, adjudicated, reopened by an undo,
+merged as a duplicate or unmerged (``decided_waiting`` ±1 for every reviewer with a decision on
+it). A conflict counts as waiting, so nobody's counts change when a record goes into conflict. Every service that changes ``Record.status`` calls
 ``record_moved`` in its own transaction, after locking the record.
 
 All of a transaction's changes are one upsert (a reviewer's first decision creates their row)
@@ -16,9 +17,8 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from reviews.models import Record, RecordStatus, Review, ScreeningDecision, ScreeningProgress, Stage
-
-PENDING_STATUS = {Stage.TITLE_ABSTRACT: RecordStatus.TITLE_ABSTRACT, Stage.FULL_TEXT: RecordStatus.FULL_TEXT}
+from reviews.models import Record, Review, ScreeningDecision, ScreeningProgress
+from reviews.screening_rules import UNRESOLVED_STATUSES
 
 
 class Deltas:
@@ -66,8 +66,8 @@ def record_moved(
     holders = dict(holders or {})
     affected = [
         stage
-        for stage, pending in PENDING_STATUS.items()
-        if (old_status == pending) != (new_status == pending)
+        for stage, unresolved in UNRESOLVED_STATUSES.items()
+        if (old_status in unresolved) != (new_status in unresolved)
     ]
     unknown = [stage for stage in affected if stage not in holders]
     if unknown:
@@ -76,7 +76,7 @@ def record_moved(
         ).values_list("reviewer_id", "stage"):
             holders.setdefault(stage, []).append(reviewer_id)
     for stage in affected:
-        step = 1 if new_status == PENDING_STATUS[stage] else -1
+        step = 1 if new_status in UNRESOLVED_STATUSES[stage] else -1
         for reviewer_id in holders.get(stage, []):
             deltas.add(reviewer_id, stage, waiting=step)
 
@@ -95,8 +95,8 @@ def progress_recount(*, review: Review) -> int:
     Returns the number of rows written.
     """
     waiting = Q()
-    for stage, pending in PENDING_STATUS.items():
-        waiting |= Q(stage=stage, record__status=pending)
+    for stage, unresolved in UNRESOLVED_STATUSES.items():
+        waiting |= Q(stage=stage, record__status__in=unresolved)
     rows = (
         ScreeningDecision.objects.filter(record__review=review)
         .values("reviewer_id", "stage")

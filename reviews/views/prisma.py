@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviews import prisma_diagram
 from reviews.models import Role
+from reviews.screening_rules import PRISMA_COUNT_MAX, sees_conflicts
 from reviews.selectors import review_for_user
 from reviews.selectors.prisma import prisma_counts
 from reviews.services import screening as screening_services
@@ -19,24 +20,23 @@ POLL_SECONDS = 3
 
 class ManualCountsForm(forms.Form):
     duplicates_removed_before_import = forms.IntegerField(
-        label="Duplicates removed before import", min_value=0, max_value=100_000_000
+        label="Duplicates removed before import", min_value=0, max_value=PRISMA_COUNT_MAX
     )
     removed_by_automation = forms.IntegerField(
-        label="Records marked ineligible by automation tools", min_value=0, max_value=100_000_000
+        label="Records marked ineligible by automation tools", min_value=0, max_value=PRISMA_COUNT_MAX
     )
     removed_other_reasons = forms.IntegerField(
-        label="Records removed before screening for other reasons", min_value=0, max_value=100_000_000
+        label="Records removed before screening for other reasons", min_value=0, max_value=PRISMA_COUNT_MAX
     )
 
 
 def _counts(review, membership) -> dict:
-    # Conflicts are shown to owners (adjudicators) only; see reviews.selectors.prisma.
-    return prisma_counts(review=review, include_conflicts=membership.role == Role.OWNER)
+    return prisma_counts(review=review, include_conflicts=sees_conflicts(membership.role))
 
 
 def _page_context(review, membership, form=None) -> dict:
     counts = _counts(review, membership)
-    if form is None and membership.role == Role.OWNER:
+    if form is None and membership.has_at_least(Role.OWNER):
         form = ManualCountsForm(initial=counts["entered_by_owner"])
     return {
         "review": review,

@@ -10,26 +10,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviews.models import Decision, Role, Stage
+from reviews.screening_rules import ADJUDICATION_DECISIONS, SLUG_OF, STAGE_SLUGS
+from reviews.screening_rules import stage_from_slug as _stage
 from reviews.selectors import review_for_user
 from reviews.selectors import screening as screening_selectors
 from reviews.services import screening as screening_services
-
-# URL slugs of the two stages.
-STAGE_SLUGS = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
-SLUG_OF = {stage: slug for slug, stage in STAGE_SLUGS.items()}
-
-
-def _stage(slug: str) -> str:
-    try:
-        return STAGE_SLUGS[slug]
-    except KeyError:
-        raise Http404("No such screening stage.") from None
 
 
 def _messages_of(error: ValidationError) -> str:
@@ -59,7 +49,6 @@ def _reason_from(review, stage: str, value: str | None):
 def _card_context(request, review, membership, stage: str, *, error: str = "", notice: str = "") -> dict:
     """What the screening card shows: my next record, my progress, and nothing of other reviewers (blind)."""
     record = screening_selectors.next_record_for(review=review, user=request.user, stage=stage)
-    terms = screening_selectors.highlight_terms(review=review) if record else None
     return {
         "review": review,
         "membership": membership,
@@ -67,8 +56,7 @@ def _card_context(request, review, membership, stage: str, *, error: str = "", n
         "stage_slug": SLUG_OF[stage],
         "stage_label": Stage(stage).label,
         "record": record,
-        "title_html": screening_selectors.highlight(record.title, terms) if record else "",
-        "abstract_html": screening_selectors.highlight(record.abstract, terms) if record else "",
+        "terms": screening_selectors.highlight_terms(review=review) if record else None,
         "progress": screening_selectors.my_progress(review=review, user=request.user, stage=stage),
         "reasons": list(screening_selectors.exclusion_reasons(review=review, stage=stage, active_only=True)),
         "others": screening_selectors.others_decisions(
@@ -175,7 +163,7 @@ def conflicts(request, review_id: int):
                 for stage in Stage.values
             },
             "choices": {
-                stage: [(d, Decision(d).label) for d in screening_services.ADJUDICATION_DECISIONS[stage]]
+                stage: [(d, Decision(d).label) for d in ADJUDICATION_DECISIONS[stage]]
                 for stage in Stage.values
             },
             "log": screening_selectors.adjudication_log(review=review),

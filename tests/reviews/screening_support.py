@@ -59,3 +59,11 @@ def masked(body: bytes) -> bytes:
         return body  # an image
     text = CSRF_INPUT.sub('name="csrfmiddlewaretoken" value="…"', text)
     return CSRF_HEADER.sub('"X-CSRFToken": "…"', text).encode()
+
+
+@pytest.fixture
+def third_reviewer(review, owner):
+    """A third reviewer ("noor"), who screens records the other two also screen."""
+    user = make_user("noor")
+    services.member_invite(review=review, invited_by=owner, user_identifier=user.username, role=Role.REVIEWER)
+    return user

@@ -13,10 +13,12 @@ from django.urls import reverse
 
 from reviews.models import Decision, Record, RecordStatus, ScreeningDecision, Stage
 from reviews.services import screening as services
+from reviews.services.screening_progress import progress_recount
 from tests.reviews import screening_support
 from tests.reviews.screening_support import add_import, add_records, masked
 
 second_reviewer = screening_support.second_reviewer
+third_reviewer = screening_support.third_reviewer
 
 A_STATES = {"undecided": None, "include": Decision.INCLUDE, "exclude": Decision.EXCLUDE}
 
@@ -243,3 +245,139 @@ def test_prisma_counts_conflicts_only_for_owners(
     assert as_owner["conflicts"] == {"title_abstract": 1, "full_text": 0}
     assert "conflicts" not in as_reviewer
     assert as_reviewer["databases"]["awaiting_screening"] == 3
+
+
+# Write responses and counts -----------------------------------------------------------------------
+#
+# Two worlds that differ only in another reviewer's decision: amira ("A") included record X and
+# report W in both; in the second, rahul ("B") disagreed on both, so X and W are in conflict.
+# A (who decided) and noor ("C", who did not) each run the same requests in both worlds: reads,
+# re-posted and new decisions through the page (htmx and plain) and the API, undo, and reads
+# again. Every response must be the same byte for byte: a conflict looks like a record still
+# being screened, to the reviewers in it and to everyone else but owners.
+
+
+def _reset_world(review, x, w):
+    ScreeningDecision.objects.filter(record__review=review).delete()
+    Record.objects.filter(pk=x.pk).update(status=RecordStatus.TITLE_ABSTRACT)
+    Record.objects.filter(pk=w.pk).update(status=RecordStatus.FULL_TEXT)
+    progress_recount(review=review)
+
+
+def _build_world(review, a_user, b_user, x, w, reason, *, conflict: bool):
+    _set_a(review, a_user, x, w, reason, Decision.INCLUDE)
+    if conflict:
+        services.record_decision(
+            review=review,
+            record_id=x.pk,
+            reviewer=b_user,
+            stage=Stage.TITLE_ABSTRACT,
+            decision=Decision.EXCLUDE,
+        )
+        services.record_decision(
+            review=review,
+            record_id=w.pk,
+            reviewer=b_user,
+            stage=Stage.FULL_TEXT,
+            decision=Decision.EXCLUDE,
+            exclusion_reason=reason,
+        )
+    expected = (
+        (RecordStatus.TA_CONFLICT, RecordStatus.FT_CONFLICT)
+        if conflict
+        else (
+            RecordStatus.TITLE_ABSTRACT,
+            RecordStatus.FULL_TEXT,
+        )
+    )
+    assert (Record.objects.get(pk=x.pk).status, Record.objects.get(pk=w.pk).status) == expected
+
+
+def _observer_requests(client, api, review_id, x, w, reason, *, ta_decision: str, ft_decision: str):
+    """One member's reads, decisions on X and W (page, htmx and API), undo and reads again."""
+    ta = {"review_id": review_id, "stage_slug": "title-abstract"}
+    ft = {"review_id": review_id, "stage_slug": "full-text"}
+    api_base = f"/api/reviews/{review_id}/screening"
+    ft_body = {"decision": ft_decision}
+    if ft_decision == Decision.EXCLUDE:
+        ft_body["exclusion_reason"] = reason.pk
+    seen = [("reads before", _snapshot(client, api, review_id))]
+    steps = [
+        client.post(
+            reverse("reviews:screening_decide", kwargs={**ta, "record_id": x.pk}),
+            {"decision": ta_decision},
+            HTTP_HX_REQUEST="true",
+        ),
+        client.post(
+            reverse("reviews:screening_decide", kwargs={**ta, "record_id": x.pk}),
+            {"decision": ta_decision},
+            follow=True,
+        ),
+        api.post(
+            f"{api_base}/title-abstract/decisions/", {"record": x.pk, "decision": ta_decision}, format="json"
+        ),
+        client.post(
+            reverse("reviews:screening_decide", kwargs={**ft, "record_id": w.pk}),
+            ft_body,
+            HTTP_HX_REQUEST="true",
+        ),
+        api.post(f"{api_base}/full-text/decisions/", {"record": w.pk, **ft_body}, format="json"),
+        api.get(f"{api_base}/title-abstract/progress/"),
+        api.get(f"{api_base}/full-text/progress/"),
+    ]
+    seen.append(("decisions", [(r.status_code, masked(r.content)) for r in steps]))
+    seen.append(("reads after deciding", _snapshot(client, api, review_id)))
+    steps = [
+        client.post(reverse("reviews:screening_undo", kwargs=ft), HTTP_HX_REQUEST="true"),
+        api.post(f"{api_base}/title-abstract/undo/"),
+    ]
+    seen.append(("undo", [(r.status_code, masked(r.content)) for r in steps]))
+    seen.append(("reads after undo", _snapshot(client, api, review_id)))
+    return seen
+
+
+@pytest.mark.parametrize(
+    "observer,ta_decision,ft_decision",
+    [
+        # A, in both conflicts, re-posts a decision that keeps disagreeing with B's.
+        ("amira", Decision.MAYBE, Decision.INCLUDE),
+        # C, in neither, decides: in the first world that makes the conflicts, in the second it joins them.
+        ("noor", Decision.EXCLUDE, Decision.EXCLUDE),
+    ],
+)
+def test_every_response_to_another_member_is_the_same_whether_a_record_waits_or_is_in_conflict(
+    client,
+    api_client_for,
+    review,
+    reviewer,
+    second_reviewer,
+    third_reviewer,
+    blind_review,
+    observer,
+    ta_decision,
+    ft_decision,
+):
+    x, w, reason = blind_review["x"], blind_review["w"], blind_review["reason"]
+    watcher = {"amira": second_reviewer, "noor": third_reviewer}[observer]
+    client.force_login(watcher)
+    api = api_client_for(watcher)
+    worlds = {}
+    for conflict in (False, True):
+        _reset_world(review, x, w)
+        _build_world(review, second_reviewer, reviewer, x, w, reason, conflict=conflict)
+        worlds[conflict] = _observer_requests(
+            client, api, review.pk, x, w, reason, ta_decision=ta_decision, ft_decision=ft_decision
+        )
+
+    # The requests did what they say: decisions were recorded and undone.
+    decisions = dict(worlds[False])["decisions"]
+    assert [status for status, _ in decisions] == [200, 200, 201, 200, 201, 200, 200]
+    assert b"Decision recorded." in decisions[0][1] and b"Decision recorded." in decisions[1][1]
+    assert [status for status, _ in dict(worlds[False])["undo"]] == [200, 200]
+    for (phase, pending), (_, conflict) in zip(worlds[False], worlds[True], strict=True):
+        if phase.startswith("reads"):
+            for (url, status, body), other in zip(pending, conflict, strict=True):
+                assert other == (url, status, body), f"{observer}: {url} ({phase}) reveals the conflict"
+        else:
+            for index, (response, other) in enumerate(zip(pending, conflict, strict=True)):
+                assert other == response, f"{observer}: {phase} step {index} reveals the conflict"

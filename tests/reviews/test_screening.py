@@ -7,6 +7,7 @@ from django.urls import reverse
 from reviews.models import Decision, ExclusionReason, Record, RecordStatus, ScreeningDecision, Stage
 from reviews.selectors import screening as selectors
 from reviews.services import screening as services
+from reviews.templatetags.screening_text import highlight
 from tests.reviews import screening_support
 from tests.reviews.screening_support import add_records
 
@@ -187,7 +188,7 @@ def test_exclusion_reasons_defaults_rename_reorder_retire(review):
 
 def test_highlight_escapes_text_and_marks_terms():
     terms = selectors.HighlightTerms(include=["random*", "IL-2"], exclude=["mice"])
-    html = selectors.highlight("<b>Randomised</b> IL-2 in mice; random. Micelle", terms)
+    html = highlight("<b>Randomised</b> IL-2 in mice; random. Micelle", terms)
     assert html == (
         '&lt;b&gt;<mark class="term-include">Randomised</mark>&lt;/b&gt; <mark class="term-include">IL-2</mark>'
         ' in <mark class="term-exclude">mice</mark>; <mark class="term-include">random</mark>. Micelle'

@@ -30,14 +30,19 @@ from tests.reviews.screening_support import add_records
 second_reviewer = screening_support.second_reviewer
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
-PENDING = {TA: RecordStatus.TITLE_ABSTRACT, FT: RecordStatus.FULL_TEXT}
+# Unresolved at a stage: waiting for decisions, or in conflict (which must look the same as
+# waiting to every member but owners, so it stays in the queue of whoever has not decided it).
+UNRESOLVED = {
+    TA: (RecordStatus.TITLE_ABSTRACT, RecordStatus.TA_CONFLICT),
+    FT: (RecordStatus.FULL_TEXT, RecordStatus.FT_CONFLICT),
+}
 
 
 def progress_from_scratch(review, user, stage) -> selectors.Progress:
-    """What my progress means: my decisions at the stage, and records waiting there that I have not decided."""
+    """What my progress means: my decisions at the stage, and records unresolved there that I have not decided."""
     done = ScreeningDecision.objects.filter(record__review=review, reviewer=user, stage=stage).count()
     remaining = (
-        Record.objects.filter(review=review, status=PENDING[stage])
+        Record.objects.filter(review=review, status__in=UNRESOLVED[stage])
         .exclude(pk__in=ScreeningDecision.objects.filter(reviewer=user, stage=stage).values("record"))
         .count()
     )
@@ -79,7 +84,7 @@ def test_counts_follow_decide_undo_and_adjudicate(review, owner, reviewer, secon
     assert selectors.my_progress(review=review, user=reviewer, stage=TA) == selectors.Progress(1, 2)
     decide(a, reviewer, Decision.EXCLUDE)  # changing my mind counts once
     assert selectors.my_progress(review=review, user=reviewer, stage=TA) == selectors.Progress(1, 2)
-    decide(a, second_reviewer, Decision.INCLUDE)  # a conflict: out of both queues
+    decide(a, second_reviewer, Decision.INCLUDE)  # a conflict: still waiting for those who did not decide it
     decide(b, reviewer, Decision.INCLUDE)
     decide(b, second_reviewer, Decision.MAYBE)  # agreed: b joins the full-text queue
     assert selectors.my_progress(review=review, user=reviewer, stage=FT) == selectors.Progress(0, 1)
