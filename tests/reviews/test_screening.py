@@ -151,6 +151,37 @@ def test_undo_brings_my_last_record_back_whatever_the_others_decided(review, rev
     assert ScreeningDecision.objects.filter(reviewer=second_reviewer).count() == 2
 
 
+def test_a_conflict_stays_open_to_decisions_like_a_record_still_waiting(
+    review, owner, reviewer, second_reviewer
+):
+    """Blind: a conflict waits for whoever has not decided it, and its reviewers may change their minds."""
+    from reviews import services as review_services
+    from tests.conftest import make_user
+
+    third = make_user("noor")
+    review_services.member_invite(review=review, invited_by=owner, user_identifier="noor", role="reviewer")
+    (record,) = add_records(review, 1)
+    decide(review, record, reviewer, Decision.INCLUDE)
+    decide(review, record, second_reviewer, Decision.EXCLUDE)
+    assert status_of(record) == RecordStatus.TA_CONFLICT
+    assert selectors.next_record_for(review=review, user=third, stage=TA) == record
+    assert selectors.my_progress(review=review, user=third, stage=TA) == selectors.Progress(0, 1)
+    decide(review, record, reviewer, Decision.MAYBE)  # still disagreeing: still a conflict
+    decide(review, record, third, Decision.EXCLUDE)
+    assert status_of(record) == RecordStatus.TA_CONFLICT
+    assert selectors.next_record_for(review=review, user=third, stage=TA) is None
+    assert selectors.my_progress(review=review, user=third, stage=TA) == selectors.Progress(1, 0)
+    # Undo resolves it again from the decisions left: two still disagree.
+    assert services.undo_last_decision(review=review, reviewer=third, stage=TA) == record.pk
+    assert status_of(record) == RecordStatus.TA_CONFLICT
+    # Once every decision agrees the record moves on.
+    decide(review, record, reviewer, Decision.EXCLUDE)
+    assert status_of(record) == RecordStatus.TA_EXCLUDED
+    assert selectors.my_progress(review=review, user=third, stage=TA) == selectors.Progress(0, 0)
+    with pytest.raises(ValidationError, match="not waiting"):
+        decide(review, record, third, Decision.EXCLUDE)
+
+
 def test_undo_is_refused_once_the_record_has_moved_on(review, owner, reviewer, second_reviewer):
     adjudicated, screened_further = add_records(review, 2)
     decide(review, adjudicated, second_reviewer, Decision.EXCLUDE)
@@ -193,6 +224,13 @@ def test_highlight_escapes_text_and_marks_terms():
         '&lt;b&gt;<mark class="term-include">Randomised</mark>&lt;/b&gt; <mark class="term-include">IL-2</mark>'
         ' in <mark class="term-exclude">mice</mark>; <mark class="term-include">random</mark>. Micelle'
     )
+
+
+def test_highlight_without_terms_only_escapes():
+    assert highlight("<i>IL-2</i> & mice", None) == "&lt;i&gt;IL-2&lt;/i&gt; &amp; mice"
+    empty = selectors.HighlightTerms(include=["*", " "], exclude=[])
+    assert highlight("<i>IL-2</i>", empty) == "&lt;i&gt;IL-2&lt;/i&gt;"
+    assert highlight("", empty) == ""
 
 
 def test_screening_page_shows_highlighted_record_and_htmx_decision_brings_the_next(
