@@ -12,7 +12,7 @@ from core import views as core_views
 from reviews.views import members as review_views
 
 api_patterns = [
-    path("", include("reviews.api_urls")),
+    path("", include("reviews.urls.api")),
     path("", include("extraction.api_urls")),
     path("", include("analysis.api_urls")),
     path("", include((downloads_urls.api_urlpatterns, "downloads_api"))),

@@ -1,3 +1,5 @@
+"""API URLs of the reviews app: reviews and members here, references and screening included."""
+
 from django.urls import include, path
 
 from reviews.api import members as api
@@ -11,6 +13,6 @@ urlpatterns = [
         api.MemberDetailApi.as_view(),
         name="api-member",
     ),
-    path("", include("reviews.api_urls_references")),
-    path("", include("reviews.api_urls_screening")),
+    path("", include("reviews.urls.api_references")),
+    path("", include("reviews.urls.api_screening")),
 ]

@@ -1,3 +1,5 @@
+"""Pages of the reviews app (namespace ``reviews``); the API's URLs are in ``reviews.urls.api``."""
+
 from django.urls import include, path
 
 from reviews.views import members as views
@@ -12,6 +14,6 @@ urlpatterns = [
     path("<int:review_id>/members/<int:membership_id>/role/", views.member_change_role, name="member_role"),
     path("<int:review_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     # References, imports and duplicates; screening, conflicts and PRISMA.
-    path("", include("reviews.urls_references")),
-    path("", include("reviews.urls_screening")),
+    path("", include("reviews.urls.references")),
+    path("", include("reviews.urls.screening")),
 ]
