@@ -32,17 +32,10 @@ from reviews.models import (
     SourceKind,
     Stage,
 )
+from reviews.screening_rules import CONFLICT_STATUS, UNRESOLVED_STATUSES
 
 DATABASES, OTHER = "databases", "other"
 UNNAMED_SOURCE = "Records added without an import"
-
-AFTER_TITLE_ABSTRACT = (
-    RecordStatus.FULL_TEXT,
-    RecordStatus.FT_CONFLICT,
-    RecordStatus.NOT_RETRIEVED,
-    RecordStatus.FT_EXCLUDED,
-    RecordStatus.INCLUDED,
-)
 
 
 @dataclass
@@ -172,7 +165,7 @@ def prisma_counts(
             column.duplicates += n
             continue
         column.screened += n
-        if status in (RecordStatus.TITLE_ABSTRACT, RecordStatus.TA_CONFLICT):
+        if status in UNRESOLVED_STATUSES[Stage.TITLE_ABSTRACT]:
             column.awaiting_screening += n
         elif status == RecordStatus.TA_EXCLUDED:
             column.excluded += n
@@ -180,16 +173,15 @@ def prisma_counts(
             column.sought += n
             if status == RecordStatus.NOT_RETRIEVED:
                 column.not_retrieved += n
-            elif status in (RecordStatus.FULL_TEXT, RecordStatus.FT_CONFLICT):
+            elif status in UNRESOLVED_STATUSES[Stage.FULL_TEXT]:
                 column.awaiting_assessment += n
             elif status == RecordStatus.FT_EXCLUDED:
                 column.reports_excluded += n
             elif status == RecordStatus.INCLUDED:
                 column.included += n
-        if status == RecordStatus.TA_CONFLICT:
-            conflicts[Stage.TITLE_ABSTRACT.value] += n
-        elif status == RecordStatus.FT_CONFLICT:
-            conflicts[Stage.FULL_TEXT.value] += n
+        for stage, conflict in CONFLICT_STATUS.items():
+            if status == conflict:
+                conflicts[stage.value] += n
     for (column_name, _, _), source in sorted(sources.items(), key=lambda item: (item[0][0], item[0][1])):
         columns[column_name].sources.append(source)
     for name, reasons in _exclusion_reasons(review).items():

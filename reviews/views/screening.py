@@ -71,7 +71,7 @@ def _card_context(request, review, membership, stage: str, *, error: str = "", n
 
 @login_required
 @require_GET
-def screening(request, review_id: int, stage_slug: str = "title-abstract"):
+def screening(request, review_id: int, stage_slug: str = SLUG_OF[Stage.TITLE_ABSTRACT]):
     stage = _stage(stage_slug)
     review, membership = review_for_user(user=request.user, review_id=review_id, min_role=Role.REVIEWER)
     context = _card_context(request, review, membership, stage)
