@@ -58,6 +58,11 @@ def _pages(review_id):
         reverse("reviews:references", kwargs=rid) + "?status=title_abstract",
         reverse("reviews:references", kwargs=rid) + "?status=full_text",
         reverse("reviews:duplicates", kwargs=rid) + "?status=all",
+        # Downloads a member may take: the PRISMA counts and every record with its status.
+        reverse("downloads:index", kwargs=rid),
+        reverse("downloads:review-file", kwargs={**rid, "name": "prisma.csv"}),
+        reverse("downloads:review-file", kwargs={**rid, "name": "prisma.svg"}),
+        reverse("downloads:review-file", kwargs={**rid, "name": "data.zip"}),
     ]
 
 
@@ -182,6 +187,10 @@ def test_reviewer_b_sees_the_same_everywhere_whatever_reviewer_a_decided(
     assert statuses[reverse("reviews:screening", kwargs={"review_id": review.pk})] == 200
     assert statuses[reverse("reviews:screening_conflicts", kwargs={"review_id": review.pk})] == 403
     assert statuses[f"/api/reviews/{review.pk}/prisma/"] == 200
+    for name in ("prisma.csv", "prisma.svg", "data.zip"):
+        assert (
+            statuses[reverse("downloads:review-file", kwargs={"review_id": review.pk, "name": name})] == 200
+        )
     assert [status for status, _ in writes["undecided"]] == [200, 200, 200, 200, 201, 200, 201, 200]
     assert b"Decision recorded." in writes["undecided"][0][1]
     assert b"withdrawn" in writes["undecided"][1][1]
