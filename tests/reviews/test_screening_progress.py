@@ -261,3 +261,31 @@ def test_reviewers_deciding_the_same_records_at_once_neither_deadlock_nor_lose_c
     for user in (reviewer, second_reviewer):
         assert selectors.my_progress(review=review, user=user, stage=TA) == selectors.Progress(40, 0)
         assert selectors.my_progress(review=review, user=user, stage=FT) == selectors.Progress(0, 40)
+
+
+def test_the_migration_recounts_rows_kept_before_conflicts_counted_as_waiting(
+    review, owner, reviewer, second_reviewer
+):
+    """Rows kept before a conflict counted as waiting are recounted by migration 0007 (as the services keep them)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("reviews.migrations.0007_progress_counts_conflicts_as_waiting")
+    conflict, waiting = add_records(review, 2)
+    for record in (conflict, waiting):
+        screening_services.record_decision(
+            review=review, record_id=record.pk, reviewer=reviewer, stage=TA, decision=Decision.INCLUDE
+        )
+    screening_services.record_decision(
+        review=review, record_id=conflict.pk, reviewer=second_reviewer, stage=TA, decision=Decision.EXCLUDE
+    )
+    kept = set(ScreeningProgress.objects.values_list("reviewer", "stage", "decided", "decided_waiting"))
+    migration.recount_without_conflicts(apps, None)
+    # Rows of the earlier meaning would leave my conflict as one more record to do.
+    assert selectors.my_progress(review=review, user=reviewer, stage=TA) == selectors.Progress(2, 1)
+    migration.recount(apps, None)
+    assert (
+        set(ScreeningProgress.objects.values_list("reviewer", "stage", "decided", "decided_waiting")) == kept
+    )
+    assert_counts_right(review, [owner, reviewer, second_reviewer])
