@@ -79,6 +79,8 @@ def test_cohen_kappa_of_a_textbook_table():
     table = {"yes": {"yes": 20, "no": 5}, "no": {"yes": 10, "no": 15}}
     assert cohen_kappa(table) == (50, 35, pytest.approx(70.0), pytest.approx(0.4))
     assert cohen_kappa({}) == (0, 0, None, None)
+    # One category only: chance agreement is 1, so kappa is undefined while agreement is 100%.
+    assert cohen_kappa({I: {I: 7}}) == (7, 7, 100.0, None)
 
 
 def test_agreement_page_and_api_show_the_pairs_to_owners(client, api_client_for, agreement_review, owner):
