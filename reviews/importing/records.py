@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from urllib.parse import quote, urlsplit
 
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi\.org/|doi:\s*|\[doi\]\s*)", re.IGNORECASE)
 _DOI_SHAPE = re.compile(r"^10\.\d{3,9}/\S+$")
@@ -231,3 +232,25 @@ def strip_accents(value: str) -> str:
         return value
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def link_href(value: str | None) -> str:
+    """A URL that is safe as a link target: http(s) kept, a DOI made a doi.org link, anything else "".
+
+    The one place where a record's URL becomes an href: a `javascript:` or `data:` URL from an
+    imported file must be shown as text, never followed.
+    """
+    if not value:
+        return ""
+    value = value.strip()
+    doi = find_doi(value)
+    if doi:
+        return f"https://doi.org/{quote(doi, safe='/:;()._-')}"
+    # Browsers drop tabs and newlines inside URLs ("java\tscript:"), so any whitespace or control
+    # character disqualifies a value rather than being cleaned away.
+    if not value.isprintable() or any(char.isspace() for char in value):
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return value

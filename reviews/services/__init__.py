@@ -1,7 +1,9 @@
 """Every write in the reviews app, one module per part; re-exported here for callers."""
 
 from .duplicates import duplicate_confirm, duplicate_reject, duplicate_unmerge
-from .imports import ImportPlan, import_create, import_plan, import_run, imports_requeue_stalled
+
+# Not .imports (the upload): it queues reviews.tasks, which imports this package; see import_jobs.py.
+from .import_jobs import ImportPlan, import_files_sweep, import_plan, import_run, imports_restart_stalled
 from .members import (
     REVIEW_SETTINGS,
     member_change_role,
@@ -27,10 +29,10 @@ __all__ = [
     "duplicate_confirm",
     "duplicate_reject",
     "duplicate_unmerge",
-    "import_create",
+    "import_files_sweep",
     "import_plan",
     "import_run",
-    "imports_requeue_stalled",
+    "imports_restart_stalled",
     "REVIEW_SETTINGS",
     "member_change_role",
     "member_invite",
