@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from reviews import services
@@ -304,3 +305,31 @@ def test_progress_is_visible_to_others_while_the_records_are_not(transactional_d
     # Seen from outside after batches 1 and 2: the progress of the batch before, and no record yet.
     assert seen == [(0, 0), (2, 0), (4, 0)]
     assert Record.objects.filter(source_import=created).count() == 5
+
+
+def test_a_javascript_url_from_a_file_is_shown_as_text_never_as_a_link(client, review, reviewer):
+    """Issue 12, finding 9: a RIS UR field reached the screening card's "Full text link" href."""
+    content = b"TY  - JOUR\nTI  - Interleukin-2 in AML\nUR  - javascript:alert(document.cookie)\nER  - \n"
+    assert import_now(review, reviewer, "evil.ris", content).status == Status.DONE
+    client.force_login(reviewer)
+    page = client.get(reverse("reviews:screening_stage", args=[review.pk, "title-abstract"]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "javascript:alert(document.cookie)" in html  # shown, as text
+    assert 'href="javascript:' not in html.replace(" ", "").lower()
+    assert "Full text link" not in html
+
+
+def test_an_http_or_doi_url_from_a_file_becomes_the_full_text_link(client, review, reviewer):
+    content = (
+        b"TY  - JOUR\nTI  - Interleukin-2 in AML\nUR  - https://example.org/full.pdf\nER  - \n\n"
+        b"TY  - JOUR\nTI  - Maintenance therapy in AML\nUR  - doi:10.1000/aml.7\nER  - \n"
+    )
+    assert import_now(review, reviewer, "links.ris", content).status == Status.DONE
+    assert [r.link for r in Record.objects.filter(review=review).order_by("id")] == [
+        "https://example.org/full.pdf",
+        "https://doi.org/10.1000/aml.7",
+    ]
+    client.force_login(reviewer)
+    html = client.get(reverse("reviews:screening_stage", args=[review.pk, "title-abstract"])).content.decode()
+    assert 'href="https://example.org/full.pdf"' in html
