@@ -39,7 +39,7 @@ def test_utf16_with_a_bom_still_reads():
 
 def test_a_csv_mixing_utf8_and_latin1_lines_reads_each_line_in_its_own_encoding():
     data = (
-        "Title,Year\n".encode()
+        b"Title,Year\n"
         + "Étude de cohorte,2019\n".encode()
         + "Étude randomisée,2020\n".encode("latin-1")
         + "Übersicht,2021\n".encode()
