@@ -85,6 +85,45 @@ class ParseResult:
     limit_exceeded: bool = False
 
 
+# The most of each field a record keeps (a longer value is cut, with a warning naming the record):
+# no real reference comes near them, and a file that does must not make every records list heavy.
+# The short ones are the lengths of their database columns (reviews.models.Record).
+TEXT_LIMITS = {
+    "title": 2_000,
+    "abstract": 100_000,
+    "journal": 500,
+    "volume": 50,
+    "issue": 50,
+    "pages": 50,
+    "doi": 255,
+    "pmid": 20,
+    "url": 2_000,
+    "raw_type": 20,
+}
+# (most items, most characters per item)
+LIST_LIMITS = {"authors": (1_000, 500), "keywords": (500, 200)}
+_LABELS = {"raw_type": "reference type"}
+
+
+def bound_record(record: ParsedRecord, warn) -> None:
+    """Cut the record's fields to TEXT_LIMITS and LIST_LIMITS, calling warn(message) for each cut."""
+    where = f"record at line {record.source_line}"
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(record, name)
+        if len(value) > limit:
+            setattr(record, name, value[:limit])
+            warn(f"{where}: {_LABELS.get(name, name)} longer than {limit:,} characters was cut")
+    for name, (most, longest) in LIST_LIMITS.items():
+        values = getattr(record, name)
+        if len(values) > most:
+            values = values[:most]
+            warn(f"{where}: more than {most:,} {name}; the first {most:,} were kept")
+        if any(len(value) > longest for value in values):
+            values = [value[:longest] for value in values]
+            warn(f"{where}: {name} longer than {longest:,} characters were cut")
+        setattr(record, name, values)
+
+
 class RecordLimitReached(Exception):
     """Raised inside a parser to stop reading once the record limit is passed."""
 
@@ -114,6 +153,7 @@ class RecordCollector:
             raise RecordLimitReached
         if not record.title:
             self.warn(record.source_line, f"record at line {record.source_line} has no title")
+        bound_record(record, lambda message: self.warn(record.source_line, message))
         self.records.append(record)
 
     def error(self, line: int | None, message: str) -> None:

@@ -333,3 +333,47 @@ def test_an_http_or_doi_url_from_a_file_becomes_the_full_text_link(client, revie
     client.force_login(reviewer)
     html = client.get(reverse("reviews:screening_stage", args=[review.pk, "title-abstract"])).content.decode()
     assert 'href="https://example.org/full.pdf"' in html
+
+
+def _endnote_xml(*records: dict) -> bytes:
+    def record(r):
+        authors = "".join(f"<author>{a}</author>" for a in r.get("authors", []))
+        keywords = "".join(f"<keyword>{k}</keyword>" for k in r.get("keywords", []))
+        return (
+            f"<record><contributors><authors>{authors}</authors></contributors>"
+            f"<titles><title>{r['title']}</title><secondary-title>{r.get('journal', '')}</secondary-title>"
+            f"</titles><abstract>{r.get('abstract', '')}</abstract><keywords>{keywords}</keywords>"
+            f"<urls><related-urls><url>{r.get('url', '')}</url></related-urls></urls>"
+            "<dates><year>2019</year></dates></record>\n"
+        )
+
+    body = "".join(record(r) for r in records)
+    return f'<?xml version="1.0" encoding="UTF-8" ?>\n<xml><records>\n{body}</records></xml>\n'.encode()
+
+
+def test_oversized_fields_are_cut_and_the_report_names_the_record(review, reviewer):
+    """Issue 12, finding 7: a 60 MB title from EndNote XML was stored whole and weighed down every list."""
+    content = _endnote_xml(
+        {"title": "Interleukin-2 in AML", "authors": ["Baer, M."]},
+        {
+            "title": "T" * 3_000_000,
+            "abstract": "A" * 300_000,
+            "journal": "J" * 2_000,
+            "authors": [f"Author{n}, A." for n in range(3_000)] + ["N" * 5_000 + ", B."],
+            "keywords": [f"keyword {n}" for n in range(2_000)],
+            "url": "https://example.org/" + "u" * 10_000,
+        },
+    )
+    done = import_now(review, reviewer, "big.xml", content)
+    assert done.status == Status.DONE, done.failure
+    small, big = Record.objects.filter(source_import=done).order_by("id")
+    assert small.title == "Interleukin-2 in AML"
+    assert len(big.title) == 2_000 and len(big.abstract) == 100_000 and len(big.journal) == 500
+    assert len(big.authors) == 1_000 and max(len(a) for a in big.authors) <= 500
+    assert len(big.keywords) == 500 and len(big.url) <= 2_000
+    cut = [w for w in done.warnings if w["line"] == 4]
+    messages = " | ".join(w["message"] for w in cut)
+    for part in ("title longer than 2,000", "abstract longer than 100,000", "more than 1,000 authors"):
+        assert part in messages, messages
+    assert all(w["message"].startswith("record at line 4") for w in cut)
+    assert sum(len(w["message"]) for w in done.warnings) < 5_000  # the report is bounded too
