@@ -30,6 +30,9 @@ class LineMessage(serializers.Serializer):
 class ImportOutput(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     url = serializers.SerializerMethodField()
+    restarting = serializers.BooleanField(
+        read_only=True, help_text="Queued again after its worker stopped in the middle of the import"
+    )
 
     class Meta:
         model = SourceImport
@@ -42,6 +45,8 @@ class ImportOutput(serializers.ModelSerializer):
             "file_format",
             "file_size",
             "status",
+            "restarting",
+            "attempts",
             "progress_done",
             "progress_total",
             "records_parsed",

@@ -1,6 +1,7 @@
 """Reference imports through the services: every format, bad records, limits, failures, the stored file."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -377,3 +378,95 @@ def test_oversized_fields_are_cut_and_the_report_names_the_record(review, review
         assert part in messages, messages
     assert all(w["message"].startswith("record at line 4") for w in cut)
     assert sum(len(w["message"]) for w in done.warnings) < 5_000  # the report is bounded too
+
+
+def test_uploads_stream_to_a_temp_folder_under_the_data_folder(settings):
+    """A web process killed mid-upload left a 39 MB file in /tmp; ours go where the sweep looks."""
+    temp_dir = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    assert temp_dir.is_dir() and temp_dir.is_relative_to(settings.DATA_DIR)
+
+
+def test_the_file_sweep_deletes_old_failed_uploads_unheld_files_and_stale_temp_files(
+    review, reviewer, settings, tmp_path
+):
+    import os
+    import time
+
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-tmp"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+    settings.IMPORT_FAILED_FILE_DAYS = 14
+    settings.UPLOAD_TEMP_MAX_HOURS = 6
+    done = import_now(review, reviewer, "zotero.ris")
+    old_failure = import_now(review, reviewer, "notes.txt", b"no references here\n")
+    new_failure = import_now(review, reviewer, "notes2.txt", b"still no references\n")
+    assert (old_failure.status, new_failure.status) == (Status.FAILED, Status.FAILED)
+    SourceImport.objects.filter(pk=old_failure.pk).update(finished_at=timezone.now() - timedelta(days=15))
+    old_failure_path = Path(old_failure.file.path)
+    # A file whose import is gone (its review was deleted), and temp files of killed uploads.
+    unheld = Path(settings.MEDIA_ROOT) / "imports" / "2020" / "01" / "orphan.ris"
+    unheld.parent.mkdir(parents=True)
+    unheld.write_bytes(b"TY  - JOUR\n")
+    stale_temp = settings.FILE_UPLOAD_TEMP_DIR / "abc.upload.ris"
+    fresh_temp = settings.FILE_UPLOAD_TEMP_DIR / "def.upload.ris"
+    stale_temp.write_bytes(b"x" * 100)
+    fresh_temp.write_bytes(b"x" * 100)
+    hours_ago = time.time() - 7 * 3600
+    os.utime(stale_temp, (hours_ago, hours_ago))
+    os.utime(unheld, (hours_ago, hours_ago))
+
+    assert services.import_files_sweep() == 3
+    assert not old_failure_path.exists() and not unheld.exists() and not stale_temp.exists()
+    assert fresh_temp.exists()
+    old_failure.refresh_from_db()
+    assert not old_failure.file and old_failure.failure  # the row and its reason stay
+    for kept in (done, new_failure):
+        kept.refresh_from_db()
+        assert Path(kept.file.path).exists()
+    assert settings.CELERY_BEAT_SCHEDULE["reviews-sweep-import-files"]["task"] == "reviews.sweep_import_files"
+
+
+def test_a_stalled_import_is_restarted_and_shown_as_restarting_then_fails_after_its_attempts(
+    client, review, reviewer, settings
+):
+    """Issue 12, finding 8: the heartbeat, not the broker's hour-long visibility timeout, tells a dead worker."""
+    settings.IMPORT_STALL_SECONDS = 60
+    settings.IMPORT_MAX_ATTEMPTS = 3
+
+    def create(name):
+        return import_services.import_create(
+            review=review,
+            user=reviewer,
+            file=upload(name, ris({"title": name})),
+            source_name="Embase",
+            queue=False,
+        )
+
+    alive, stalled, exhausted = create("alive.ris"), create("stalled.ris"), create("exhausted.ris")
+    now = timezone.now()
+    stale = now - timedelta(seconds=90)
+    # Started an hour ago, but its worker still stamps its heartbeat: left alone, and no second run.
+    SourceImport.objects.filter(pk=alive.pk).update(
+        status=Status.RUNNING, attempts=1, started_at=now - timedelta(hours=1), heartbeat_at=now
+    )
+    SourceImport.objects.filter(pk=stalled.pk).update(
+        status=Status.RUNNING, attempts=1, started_at=stale, heartbeat_at=stale, progress_done=2000
+    )
+    SourceImport.objects.filter(pk=exhausted.pk).update(
+        status=Status.RUNNING, attempts=3, started_at=stale, heartbeat_at=stale
+    )
+    assert services.import_run(import_id=alive.pk) is None
+    assert SourceImport.objects.get(pk=alive.pk).attempts == 1
+
+    assert services.imports_restart_stalled() == [stalled.pk]
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.restarting, stalled.progress_done) == (Status.QUEUED, True, 0)
+    exhausted.refresh_from_db()
+    assert exhausted.status == Status.FAILED and "worker stopped 3 times" in exhausted.failure
+    assert SourceImport.objects.get(pk=alive.pk).status == Status.RUNNING
+
+    client.force_login(reviewer)
+    page = client.get(reverse("reviews:import_detail", args=[review.pk, stalled.pk])).content.decode()
+    assert "Restarting" in page
+    # The restarted job runs from the beginning and completes.
+    assert services.import_run(import_id=stalled.pk).status == Status.DONE
+    assert Record.objects.filter(source_import=stalled).count() == 1
