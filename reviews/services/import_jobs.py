@@ -44,11 +44,6 @@ BATCH_SIZE = 2_000
 QUEUED_SECONDS = 300
 # First key of the PostgreSQL advisory lock taken per review while an import inserts its records.
 _IMPORT_LOCK_CLASS = 7301
-# Field lengths of Record that a parsed value may exceed; longer values are cut, with a warning.
-_BOUNDED_FIELDS = {
-    name: Record._meta.get_field(name).max_length
-    for name in ("journal", "volume", "issue", "pages", "doi", "pmid", "reference_type")
-}
 
 
 @dataclass
@@ -413,19 +408,10 @@ _COLUMNS = (
 
 
 def _record_row(source_import: SourceImport, parsed, warnings: list[dict], now) -> tuple:
-    """One new record's values in _COLUMNS order (id left out), cut to the columns' lengths and cleaned."""
+    """One new record's values in _COLUMNS order (id left out), without NUL characters."""
+    # Every value is within its column already: the parsers bound them (reviews.importing.records).
     journal, volume, issue, pages = parsed.journal, parsed.volume, parsed.issue, parsed.pages
     doi, pmid, reference_type = parsed.doi, parsed.pmid, parsed.raw_type
-    # A quick test first (20 is the shortest of the short columns); _cut checks each limit exactly.
-    if (
-        len(journal) > _BOUNDED_FIELDS["journal"]
-        or max(len(volume), len(issue), len(pages), len(reference_type)) > 20
-        or len(doi) > _BOUNDED_FIELDS["doi"]
-        or len(pmid) > _BOUNDED_FIELDS["pmid"]
-    ):
-        journal, volume, issue, pages, doi, pmid, reference_type = _cut(
-            parsed, (journal, volume, issue, pages, doi, pmid, reference_type), warnings
-        )
     title, abstract = parsed.title, parsed.abstract
     authors, keywords, url = parsed.authors, parsed.keywords, parsed.url
     # PostgreSQL text cannot hold NUL characters, which odd exports sometimes carry.
@@ -453,23 +439,6 @@ def _record_row(source_import: SourceImport, parsed, warnings: list[dict], now) 
         RecordStatus.TITLE_ABSTRACT,
         now,
     )
-
-
-def _cut(parsed, values: tuple, warnings: list[dict]) -> tuple:
-    """Values longer than their column, cut, each with a warning on the record's line."""
-    cut = []
-    for name, value in zip(_BOUNDED_FIELDS, values, strict=True):
-        limit = _BOUNDED_FIELDS[name]
-        if len(value) > limit:
-            warnings.append(
-                {
-                    "line": parsed.source_line,
-                    "message": f"{name.replace('_', ' ')} longer than {limit} characters was cut",
-                }
-            )
-            value = value[:limit]
-        cut.append(value)
-    return tuple(cut)
 
 
 def _insert_batch_copy(source_import: SourceImport, batch, warnings: list[dict], now) -> list[int]:

@@ -470,3 +470,13 @@ def test_a_stalled_import_is_restarted_and_shown_as_restarting_then_fails_after_
     # The restarted job runs from the beginning and completes.
     assert services.import_run(import_id=stalled.pk).status == Status.DONE
     assert Record.objects.filter(source_import=stalled).count() == 1
+
+
+def test_the_parsers_field_limits_fit_the_record_columns():
+    """The parsers are the one place values are cut; every limit must fit its database column."""
+    from reviews.importing.records import TEXT_LIMITS
+
+    columns = {"raw_type": "reference_type"}
+    for name, limit in TEXT_LIMITS.items():
+        max_length = Record._meta.get_field(columns.get(name, name)).max_length
+        assert max_length is None or limit <= max_length, name
