@@ -352,7 +352,7 @@ def _endnote_xml(*records: dict) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<xml><records>\n{body}</records></xml>\n'.encode()
 
 
-def test_oversized_fields_are_cut_and_the_report_names_the_record(review, reviewer):
+def test_oversized_fields_are_cut_and_the_report_names_the_record(client, review, reviewer):
     """Issue 12, finding 7: a 60 MB title from EndNote XML was stored whole and weighed down every list."""
     content = _endnote_xml(
         {"title": "Interleukin-2 in AML", "authors": ["Baer, M."]},
@@ -378,6 +378,10 @@ def test_oversized_fields_are_cut_and_the_report_names_the_record(review, review
         assert part in messages, messages
     assert all(w["message"].startswith("record at line 4") for w in cut)
     assert sum(len(w["message"]) for w in done.warnings) < 5_000  # the report is bounded too
+    client.force_login(reviewer)
+    page = client.get(reverse("reviews:import_detail", args=[review.pk, done.pk])).content.decode()
+    assert f"{len(done.warnings)} warnings" in page and "record at line 4: title longer than 2,000" in page
+    assert len(page) < 50_000
 
 
 def test_uploads_stream_to_a_temp_folder_under_the_data_folder(settings):
