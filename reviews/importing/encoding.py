@@ -105,6 +105,9 @@ def _decode_mixed(data: bytes) -> tuple[str, list[ParseWarning]]:
             "the file could not be read as text from this line on (expected UTF-8, UTF-16 or a "
             "legacy code page such as Windows-1252); is it a reference export?",
         )
+    if encoding.startswith(("utf_16", "utf_32")):
+        # Mostly non-Latin UTF-16 without a BOM has too few NUL bytes for _utf16_without_bom.
+        return _strict(data, encoding), [ParseWarning(None, f"the file was read as {encoding} (no BOM)")]
     legacy = set(legacy_lines)
     decoded = []
     for number, line in enumerate(lines):

@@ -33,6 +33,13 @@ def test_utf16_without_a_bom_is_detected(encoding):
     assert result.records[0].authors == ["Müller, J."]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_in_a_non_latin_script_is_detected(encoding):
+    title = "Исследование влияния терапии на исход заболевания у пациентов с лейкозом и лимфомой"
+    text = "TY  - JOUR\n" + f"TI  - {title}\n" + "AB  - Лечение и исход.\n" * 3 + "ER  - \n"
+    assert [r.title for r in parse_file(text.encode(encoding)).records] == [title]
+
+
 def test_utf16_with_a_bom_still_reads():
     assert [r.title for r in parse_file(RIS.encode("utf-16")).records] == TITLES
 
