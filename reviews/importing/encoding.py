@@ -122,7 +122,9 @@ def _decode_mixed(data: bytes) -> tuple[str, list[ParseWarning]]:
                 f"this line could not be read as text in UTF-8 or in {encoding}, the encoding of the "
                 "file's other lines that are not UTF-8",
             ) from None
-    if len(legacy_lines) == len(lines):
+    # Lines of plain ASCII read alike in both; only non-ASCII UTF-8 lines make a file mixed.
+    mixed = any(not line.isascii() for number, line in enumerate(lines) if number not in legacy)
+    if not mixed:
         message = f"the file is not UTF-8; it was read as {encoding}"
     else:
         shown = ", ".join(str(n + 1) for n in legacy_lines[:5]) + (", …" if len(legacy_lines) > 5 else "")
