@@ -1,8 +1,10 @@
-"""Every write in the reviews app, one module per part; re-exported here for callers."""
+"""Every write in the reviews app, one module per part; re-exported here for callers.
+
+Except the upload of a reference file (reviews.services.imports): it queues reviews.tasks, whose
+tasks call this package, so importing it here would make a cycle. Callers import it directly.
+"""
 
 from .duplicates import duplicate_confirm, duplicate_reject, duplicate_unmerge
-
-# Not .imports (the upload): it queues reviews.tasks, which imports this package; see import_jobs.py.
 from .import_jobs import ImportPlan, import_files_sweep, import_plan, import_run, imports_restart_stalled
 from .members import (
     REVIEW_SETTINGS,
