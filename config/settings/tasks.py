@@ -8,6 +8,7 @@ queue, and each worker takes one task at a time.
 from config.env import env_int, env_str
 
 from .environment import DATA_DIR, ENVIRONMENT
+from .uploads import IMPORT_SWEEP_SECONDS
 
 REDIS_URL = env_str("REDIS_URL", "")
 
@@ -75,9 +76,14 @@ CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
 RECOMPUTE_TEST_DELAY_MS = (
     env_int("OPENSYNTH_TEST_TASK_DELAY_MS", 0, minimum=0) if ENVIRONMENT == "test" else 0
 )
-# Import jobs whose task was lost (failed publish, dead worker) get a new one (reviews/services/imports.py).
+# Import jobs whose worker stopped or whose task was lost get a new one (reviews/services/import_jobs.py).
 CELERY_BEAT_SCHEDULE["reviews-requeue-stalled-imports"] = {
     "task": "reviews.requeue_stalled_imports",
-    "schedule": 60.0,
+    "schedule": float(IMPORT_SWEEP_SECONDS),
+}
+# Stored files of failed imports past their time, files of deleted imports, stale upload temp files.
+CELERY_BEAT_SCHEDULE["reviews-sweep-import-files"] = {
+    "task": "reviews.sweep_import_files",
+    "schedule": 3600.0,
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

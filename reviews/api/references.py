@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from reviews import selectors, services
 from reviews.models import DuplicateCandidate, Record, RecordStatus, Role, SourceImport, SourceKind
+from reviews.services import imports as import_services
 
 
 class ImportInput(serializers.Serializer):
@@ -29,6 +30,9 @@ class LineMessage(serializers.Serializer):
 class ImportOutput(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     url = serializers.SerializerMethodField()
+    restarting = serializers.BooleanField(
+        read_only=True, help_text="Queued again after its worker stopped in the middle of the import"
+    )
 
     class Meta:
         model = SourceImport
@@ -41,6 +45,8 @@ class ImportOutput(serializers.ModelSerializer):
             "file_format",
             "file_size",
             "status",
+            "restarting",
+            "attempts",
             "progress_done",
             "progress_total",
             "records_parsed",
@@ -127,7 +133,7 @@ class ImportListApi(APIView):
         review, _ = selectors.review_for_user(user=request.user, review_id=review_id, min_role=Role.REVIEWER)
         data = ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        created = services.import_create(review=review, user=request.user, **data.validated_data)
+        created = import_services.import_create(review=review, user=request.user, **data.validated_data)
         body = ImportOutput(created, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 

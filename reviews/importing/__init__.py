@@ -4,6 +4,7 @@ from .bibtex import parse_bibtex
 from .csv_format import parse_csv
 from .dedup import DuplicateCandidate, find_duplicates, find_duplicates_between, normalise_title
 from .detect import PARSERS, UnknownFormatError, decode_bytes, detect_format, parse_file, parse_text
+from .encoding import UndecodableFileError
 from .endnote_xml import parse_endnote_xml
 from .medline import parse_medline
 from .records import ParsedRecord, ParseError, ParseResult, ParseWarning
@@ -16,6 +17,7 @@ __all__ = [
     "ParseResult",
     "ParseWarning",
     "ParsedRecord",
+    "UndecodableFileError",
     "UnknownFormatError",
     "decode_bytes",
     "detect_format",

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from .bibtex import parse_bibtex
 from .csv_format import map_columns, parse_csv, sniff_delimiter
+from .encoding import UndecodableFileError, decode_bytes
 from .endnote_xml import parse_endnote_xml
 from .medline import parse_medline
-from .records import ParseError, ParseResult, ParseWarning
+from .records import ParseError, ParseResult
 from .ris import parse_ris
 
 PARSERS: dict[str, Callable[..., ParseResult]] = {
@@ -83,26 +84,6 @@ def _looks_like_csv(head: str) -> bool:
     return "title" in map_columns(header.replace('"', "").split(delimiter))
 
 
-def decode_bytes(data: bytes) -> tuple[str, list[ParseWarning]]:
-    """Text from a file's bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/latin-1."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Web of Science tab-delimited exports are UTF-16.
-        return data.decode("utf-16", errors="replace"), []
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return text, [ParseWarning(None, f"the file is not UTF-8; it was read as {encoding}")]
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
-
-
 def parse_text(
     text: str, filename: str | None = None, max_records: int | None = None, format: str | None = None
 ) -> ParseResult:
@@ -134,7 +115,10 @@ def parse_file(
         path = Path(path_or_bytes)
         data = path.read_bytes()
         filename = filename or path.name
-    text, warnings = decode_bytes(data)
+    try:
+        text, warnings = decode_bytes(data)
+    except UndecodableFileError as error:
+        return ParseResult([], [ParseError(error.line, error.message)], format or "unknown")
     # The bytes are not needed once decoded; freeing them lowers the peak memory of a large file.
     del data
     result = parse_text(text, filename=filename, max_records=max_records, format=format)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from urllib.parse import quote, urlsplit
 
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi\.org/|doi:\s*|\[doi\]\s*)", re.IGNORECASE)
 _DOI_SHAPE = re.compile(r"^10\.\d{3,9}/\S+$")
@@ -84,6 +85,45 @@ class ParseResult:
     limit_exceeded: bool = False
 
 
+# The most of each field a record keeps (a longer value is cut, with a warning naming the record):
+# no real reference comes near them, and a file that does must not make every records list heavy.
+# The short ones are the lengths of their database columns (reviews.models.Record).
+TEXT_LIMITS = {
+    "title": 2_000,
+    "abstract": 100_000,
+    "journal": 500,
+    "volume": 50,
+    "issue": 50,
+    "pages": 50,
+    "doi": 255,
+    "pmid": 20,
+    "url": 2_000,
+    "raw_type": 20,
+}
+# (most items, most characters per item)
+LIST_LIMITS = {"authors": (1_000, 500), "keywords": (500, 200)}
+_LABELS = {"raw_type": "reference type"}
+
+
+def bound_record(record: ParsedRecord, warn) -> None:
+    """Cut the record's fields to TEXT_LIMITS and LIST_LIMITS, calling warn(message) for each cut."""
+    where = f"record at line {record.source_line}"
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(record, name)
+        if len(value) > limit:
+            setattr(record, name, value[:limit])
+            warn(f"{where}: {_LABELS.get(name, name)} longer than {limit:,} characters was cut")
+    for name, (most, longest) in LIST_LIMITS.items():
+        values = getattr(record, name)
+        if len(values) > most:
+            values = values[:most]
+            warn(f"{where}: more than {most:,} {name}; the first {most:,} were kept")
+        if any(len(value) > longest for value in values):
+            values = [value[:longest] for value in values]
+            warn(f"{where}: {name} longer than {longest:,} characters were cut")
+        setattr(record, name, values)
+
+
 class RecordLimitReached(Exception):
     """Raised inside a parser to stop reading once the record limit is passed."""
 
@@ -113,6 +153,7 @@ class RecordCollector:
             raise RecordLimitReached
         if not record.title:
             self.warn(record.source_line, f"record at line {record.source_line} has no title")
+        bound_record(record, lambda message: self.warn(record.source_line, message))
         self.records.append(record)
 
     def error(self, line: int | None, message: str) -> None:
@@ -231,3 +272,25 @@ def strip_accents(value: str) -> str:
         return value
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def link_href(value: str | None) -> str:
+    """A URL that is safe as a link target: http(s) kept, a DOI made a doi.org link, anything else "".
+
+    The one place where a record's URL becomes an href: a `javascript:` or `data:` URL from an
+    imported file must be shown as text, never followed.
+    """
+    if not value:
+        return ""
+    value = value.strip()
+    doi = find_doi(value)
+    if doi:
+        return f"https://doi.org/{quote(doi, safe='/:;()._-')}"
+    # Browsers drop tabs and newlines inside URLs ("java\tscript:"), so any whitespace or control
+    # character disqualifies a value rather than being cleaned away.
+    if not value.isprintable() or any(char.isspace() for char in value):
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return value

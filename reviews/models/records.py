@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from reviews.importing.records import link_href
+
 from .review import Review
 
 
@@ -53,6 +55,10 @@ class SourceImport(models.Model):
     # runs again, and this counter stops a file that kills every worker from looping for ever.
     attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Stamped every few seconds while a worker runs the job; a stale stamp tells the periodic sweep
+    # that the worker is gone, so the job is restarted in minutes instead of after the broker's
+    # visibility timeout (reviews/services/import_jobs.py).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -63,6 +69,11 @@ class SourceImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.source_name})"
+
+    @property
+    def restarting(self) -> bool:
+        """Queued again after a worker stopped in the middle of the job."""
+        return self.status == self.Status.QUEUED and self.attempts > 0
 
 
 class RecordStatus(models.TextChoices):
@@ -131,6 +142,11 @@ class Record(models.Model):
     def get_shown_status_display(self) -> str:
         """The label of ``shown_status`` (the status a member may see, set by the records selector)."""
         return RecordStatus(getattr(self, "shown_status", self.status)).label
+
+    @property
+    def link(self) -> str:
+        """The record's URL as a safe link target ("" when it is no http(s) or DOI link)."""
+        return link_href(self.url)
 
     @property
     def first_author(self) -> str:

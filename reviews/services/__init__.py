@@ -1,7 +1,11 @@
-"""Every write in the reviews app, one module per part; re-exported here for callers."""
+"""Every write in the reviews app, one module per part; re-exported here for callers.
+
+Except the upload of a reference file (reviews.services.imports): it queues reviews.tasks, whose
+tasks call this package, so importing it here would make a cycle. Callers import it directly.
+"""
 
 from .duplicates import duplicate_confirm, duplicate_reject, duplicate_unmerge
-from .imports import ImportPlan, import_create, import_plan, import_run, imports_requeue_stalled
+from .import_jobs import ImportPlan, import_files_sweep, import_plan, import_run, imports_restart_stalled
 from .members import (
     REVIEW_SETTINGS,
     member_change_role,
@@ -27,10 +31,10 @@ __all__ = [
     "duplicate_confirm",
     "duplicate_reject",
     "duplicate_unmerge",
-    "import_create",
+    "import_files_sweep",
     "import_plan",
     "import_run",
-    "imports_requeue_stalled",
+    "imports_restart_stalled",
     "REVIEW_SETTINGS",
     "member_change_role",
     "member_invite",

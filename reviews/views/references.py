@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from reviews import selectors, services
 from reviews.models import DuplicateCandidate, RecordStatus, Role, SourceKind
+from reviews.services import imports as import_services
 
 RECORDS_PER_PAGE = 50
 CANDIDATES_PER_PAGE = 25
@@ -73,7 +74,7 @@ def import_create(request, review_id: int):
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            created = services.import_create(
+            created = import_services.import_create(
                 review=review,
                 user=request.user,
                 file=form.cleaned_data["file"],

@@ -78,3 +78,118 @@ def test_a_second_upload_finds_its_duplicates_and_a_bad_file_fails_with_a_reason
     assert finished[1].duplicates_found == 1
     assert DuplicateCandidate.objects.filter(review=review).count() == 1
     assert "could not tell the file format" in finished[2].failure
+
+
+def _beat_process(log_path, schedule_path):
+    """A real `celery beat` process, sending the periodic sweeps on the schedule of the settings."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from tests.workers import PROJECT_ROOT, test_database_url
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "OPENSYNTH_ENV": "test",
+    }
+    log = open(log_path, "ab")  # noqa: SIM115 - closed with the process by the test
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "-s",
+            str(schedule_path),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return process, log
+
+
+@pytest.fixture
+def short_import_timings(monkeypatch):
+    """Worker and beat processes started after this use short heartbeat, sweep and stall times.
+
+    Listed before celery_worker_process, so the first worker gets them too; each batch of
+    inserted records then takes a while, so the test can kill the worker in the middle.
+    """
+    monkeypatch.setenv("OPENSYNTH_IMPORT_HEARTBEAT_SECONDS", "1")
+    monkeypatch.setenv("OPENSYNTH_IMPORT_STALL_SECONDS", "6")
+    monkeypatch.setenv("OPENSYNTH_IMPORT_SWEEP_SECONDS", "2")
+    monkeypatch.setenv("OPENSYNTH_TEST_IMPORT_DELAY_MS", "2000")
+
+
+def test_an_import_whose_worker_is_killed_completes_within_two_minutes(
+    short_import_timings, celery_worker_process, api_client_for, review, reviewer, tmp_path
+):
+    """Issue 12, finding 8: kill -9 of the worker mid-import; the sweep restarts it and it completes, once."""
+    import random
+    import time
+
+    from tests.workers import WorkerProcess
+
+    total = 4_001  # three batches of inserts
+    # Titles far apart, so finding duplicates is quick and the time goes to the batches.
+    words = "alpha beta gamma delta interleukin remission cohort maintenance leukaemia placebo".split()
+    pick = random.Random(12).choice
+    titles = [" ".join(pick(words) for _ in range(8)) + f" {n}" for n in range(total)]
+    content = ris(*[{"title": title} for title in titles])
+    api = api_client_for(reviewer)
+    response = api.post(
+        reverse("api-imports", kwargs={"review_id": review.pk}),
+        {"file": SimpleUploadedFile("many.ris", content), "source_name": "Embase"},
+        format="multipart",
+    )
+    assert response.status_code == 202, response.content
+    import_id = response.json()["id"]
+    wait_for(
+        lambda: SourceImport.objects.filter(pk=import_id, status="running", progress_done__gt=0).exists(),
+        timeout=60,
+        message=f"the first batch of import {import_id}:\n{celery_worker_process.log()}",
+    )
+    celery_worker_process.kill()
+    killed_at = time.monotonic()
+    stopped = SourceImport.objects.get(pk=import_id)
+    assert stopped.status == "running" and 0 < stopped.progress_done < total
+    assert not Record.objects.filter(source_import_id=import_id).exists()  # nothing half-written
+
+    second = WorkerProcess(tmp_path / "worker2.log").start()
+    beat, beat_log = _beat_process(tmp_path / "beat.log", tmp_path / "beat-schedule")
+    try:
+        seen_restarting = []
+
+        def finished():
+            status = api.get(response["Location"]).json()
+            if status["restarting"]:
+                seen_restarting.append(status)
+            return _finished(import_id)
+
+        done = wait_for(
+            finished,
+            timeout=120,
+            interval=0.2,
+            message=f"import {import_id} to finish after the kill:\n{second.log()}\n{(tmp_path / 'beat.log').read_text()}",
+        )
+        elapsed = time.monotonic() - killed_at
+    finally:
+        beat.terminate()
+        beat.wait(timeout=20)
+        beat_log.close()
+        second.stop()
+    print(f"import restarted and finished {elapsed:.1f} s after its worker was killed")
+    assert done.status == "done", done.failure
+    assert done.attempts == 2 and done.records_imported == total
+    assert Record.objects.filter(source_import_id=import_id).count() == total
+    assert elapsed < 120

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reviews import services
 from reviews.models import SourceImport, SourceKind
+from reviews.services import imports as import_services
 
 FIXTURES = Path(__file__).parent / "importing" / "fixtures"
 
@@ -42,7 +43,7 @@ def ris(*records: dict) -> bytes:
 
 def import_now(review, user, name: str, content: bytes | None = None, **kwargs) -> SourceImport:
     """Import a file through the services as an upload does, running the job in this process."""
-    source_import = services.import_create(
+    source_import = import_services.import_create(
         review=review,
         user=user,
         file=upload(name, content),

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reviews import services
 from reviews.models import Review, Role, SourceImport, SourceKind
+from reviews.services import imports as import_services
 
 
 class Command(BaseCommand):
@@ -90,7 +91,7 @@ class Command(BaseCommand):
         user = self._user(review, options["user"])
         try:
             with path.open("rb") as handle:
-                created = services.import_create(
+                created = import_services.import_create(
                     review=review,
                     user=user,
                     file=File(handle, name=path.name),
