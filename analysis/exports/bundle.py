@@ -63,7 +63,7 @@ def build_bundle(*, review: Review, membership, progress: Callable[[int, str], N
         blocks.append(block)
         data_files.update(block.files)
         numbers.update(block.numbers)
-        commands += [f"# {analysis.name}", *block.commands, ""]
+        commands += [f"# a{analysis.pk}: {r_script.comment_text(analysis.name)}", *block.commands, ""]
         described.append(
             {**provenance(analysis, result), "definition": _definition(analysis), "numbers": result.numbers}
         )
