@@ -163,6 +163,3 @@ class OutcomeDefaults(models.Model):
 
     def __str__(self) -> str:
         return f"Defaults made for {self.outcome}"
-
-
-from analysis.models_downloads import DownloadJob  # noqa: E402,F401 - downloads prepared by a worker

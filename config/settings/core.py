@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "reviews",
     "extraction",
     "analysis",
+    "downloads",
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from analysis import services
-from analysis.exports import jobs
+from downloads import services as jobs
 from reviews import services as review_services
 from tests.analysis.builders import dichotomous_review
 

@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from analysis.exports import jobs
-from analysis.exports.files import analysis_file_names
-from analysis.models_downloads import DownloadJob
+from downloads import services as jobs
+from downloads.exports.files import analysis_file_names
+from downloads.models import DownloadJob
 from extraction import services as extraction
 from extraction.models import FieldKind, OutcomeKind
 from reviews.models import Decision, Record, Stage

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 
 from analysis import services as analysis_services
-from analysis.exports import bundle, r_script
+from downloads.exports import bundle, r_script
 from extraction import services as extraction
 from extraction.models import FieldKind
 from extraction.selectors.analysis_input import column_name

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from analysis.models_downloads import DownloadJob, DownloadKind, DownloadStatus
 from core.queueing import enqueue_on_commit
+from downloads.models import DownloadJob, DownloadKind, DownloadStatus
 from reviews.models import Review, ReviewMembership
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ KEEP_JOBS = 5  # finished jobs kept per member and review (each holds its file)
 
 
 def _task():
-    from analysis.downloads_tasks import prepare_download  # tasks import this module; import late
+    from downloads.tasks import prepare_download  # tasks import this module; import late
 
     return prepare_download
 
@@ -56,7 +56,7 @@ def build_file(
     *, kind: str, review: Review, membership: ReviewMembership, progress=None
 ) -> tuple[str, str, bytes]:
     """(file name, content type, bytes) of a large download, for this member."""
-    from . import bundle, review_data
+    from downloads.exports import bundle, review_data
 
     if kind == DownloadKind.BUNDLE:
         content = bundle.build_bundle(review=review, membership=membership, progress=progress)

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from analysis import selectors
-from analysis.exports import files, jobs
-from analysis.exports.analysis_results import NotExportable, current_result
-from analysis.models_downloads import DownloadKind, DownloadStatus
+from downloads import services as jobs
+from downloads.exports import files
+from downloads.exports.analysis_results import NotExportable, current_result
+from downloads.models import DownloadKind, DownloadStatus
 from reviews.selectors.access import review_for_user
 
 STAGE = "downloads"

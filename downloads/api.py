@@ -1,6 +1,6 @@
 """Downloads API: what can be downloaded, the files themselves, and jobs for the large ones.
 
-Same rules as the pages (``analysis.downloads_views``): members download, outsiders get 404,
+Same rules as the pages (``downloads.views``): members download, outsiders get 404,
 screening decisions are for owners; a stale or failed analysis result answers 409.
 """
 
@@ -10,10 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis import selectors
-from analysis.downloads_views import file_response, not_exportable
-from analysis.exports import files, jobs
-from analysis.exports.analysis_results import NotExportable, current_result
-from analysis.models_downloads import DownloadKind, DownloadStatus
+from downloads import services as jobs
+from downloads.exports import files
+from downloads.exports.analysis_results import NotExportable, current_result
+from downloads.models import DownloadKind, DownloadStatus
+from downloads.views import file_response, not_exportable
 from reviews.selectors.access import review_for_user
 
 

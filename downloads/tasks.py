@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from analysis.exports import jobs
+from downloads import services as jobs
 
 logger = logging.getLogger(__name__)
 
