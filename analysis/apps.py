@@ -7,7 +7,7 @@ class AnalysisConfig(AppConfig):
 
     def ready(self) -> None:
         # The one hook by which extraction tells analysis that data changed (DESIGN.md).
-        from analysis.receivers import on_extraction_data_changed
+        from analysis.recompute.receivers import on_extraction_data_changed
         from extraction.events import extraction_data_changed
 
         extraction_data_changed.connect(on_extraction_data_changed, dispatch_uid="analysis-recompute")

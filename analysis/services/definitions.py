@@ -33,7 +33,9 @@ EDITABLE = (
 
 
 def _recompute_task():
-    from analysis.tasks import recompute_analysis  # tasks import services; import late to avoid a cycle
+    from analysis.recompute.tasks import (
+        recompute_analysis,  # tasks import services; import late to avoid a cycle
+    )
 
     return recompute_analysis
 

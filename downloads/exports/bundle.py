@@ -97,7 +97,7 @@ def build_bundle(*, review: Review, membership, progress: Callable[[int, str], N
 
 
 def _definition(analysis: Analysis) -> dict:
-    from analysis.services.compute import definition_of
+    from analysis.recompute.compute import definition_of
 
     return definition_of(analysis)
 

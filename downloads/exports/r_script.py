@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from analysis.models import Analysis, AnalysisResult, HazardSource
-from analysis.services.compute import engine_rows, published_hr_rows
+from analysis.recompute.compute import engine_rows, published_hr_rows
 from extraction.models import OutcomeKind
 
 from . import tabular

@@ -47,7 +47,7 @@ def _key(analysis_id: int) -> str:
 
 def queue_recompute(analysis_ids) -> list[int]:
     """Publish ``recompute_analysis`` for each analysis that has no task waiting; returns those published."""
-    from analysis.tasks import recompute_analysis
+    from analysis.recompute.tasks import recompute_analysis
 
     analysis_ids = list(analysis_ids)
     marked = [True] * len(analysis_ids)  # without marks every analysis is published

@@ -10,7 +10,7 @@ import logging
 from django.db.models import Exists, OuterRef, Q
 
 from analysis.models import Analysis
-from analysis.recompute_queue import queue_recompute
+from analysis.recompute.marks import queue_recompute
 from core.queueing import publish_now
 from extraction.models import ExtractedValue, ExtractionKind, Outcome, PatientRecord
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 def on_extraction_data_changed(
     sender, *, review_id: int, data_version: int, outcome_ids=None, **kwargs
 ) -> None:
-    from analysis.tasks import create_default_analyses
+    from analysis.recompute.tasks import create_default_analyses
 
     analyses = list(
         Analysis.objects.filter(review_id=review_id).values_list("pk", "outcome_id", "is_default")

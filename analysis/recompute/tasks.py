@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from analysis import services
-from analysis.recompute_queue import queue_recompute, recompute_starting
+from analysis.recompute.marks import queue_recompute, recompute_starting
 from core.queueing import publish_now
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def create_default_analyses(review_id: int, outcome_ids=None) -> None:
 @shared_task(name="analysis.sweep_stale_analyses", acks_late=True)
 def sweep_stale_analyses() -> int:
     """Queue every analysis whose result is older than its data (work lost to a broker or a dead worker)."""
-    from analysis.receivers import reviews_missing_defaults
+    from analysis.recompute.receivers import reviews_missing_defaults
 
     for review_id in reviews_missing_defaults():
         publish_now(create_default_analyses, review_id)
