@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from analysis import selectors
 from analysis.models import Analysis, AnalysisResult
+from analysis.recompute.compute import definition_of
 from reviews.models import Review, Role
 from reviews.selectors.prisma import prisma_counts
 
@@ -97,8 +98,6 @@ def build_bundle(*, review: Review, membership, progress: Callable[[int, str], N
 
 
 def _definition(analysis: Analysis) -> dict:
-    from analysis.recompute.compute import definition_of
-
     return definition_of(analysis)
 
 

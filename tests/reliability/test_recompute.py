@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from analysis import engine
 from analysis.models import Analysis, AnalysisResult, ResultStatus
-from analysis.recompute.tasks import sweep_stale_analyses
+from analysis.tasks import sweep_stale_analyses
 from extraction.selectors.analysis_input import analysis_rows
 from reviews.models import Review
 from tests.analysis.builders import dichotomous_review, events_cell, save
