@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "extraction",
     "analysis",
     "downloads",
+    "demo",
 ]
 
 MIDDLEWARE = [
