@@ -1,6 +1,6 @@
 """Celery: Redis when REDIS_URL is set, otherwise a broker in files under DATA_DIR.
 
-The reliability options follow the recompute protocol in DESIGN.md: a task is
+The reliability options follow the recompute protocol in docs/architecture.md: a task is
 acknowledged only after it ran, a task whose worker died goes back to the
 queue, and each worker takes one task at a time.
 """
