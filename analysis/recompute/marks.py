@@ -1,9 +1,9 @@
 """Queue recomputations coalesced: while a task for an analysis waits in the queue, more edits add none.
 
-A burst of edits (20 editors saving at once) used to queue one task per edit and per analysis; the
-worker then ran them one after the other, each finding the data moved on. Now a mark in Redis says
-"a task for this analysis is queued and has not started": an edit that finds the mark publishes
-nothing, because the queued task has not read the data yet and so will read this edit's version.
+A burst of edits (20 editors saving at once) would otherwise queue one task per edit and per
+analysis, each finding the data moved on when it runs. A mark in Redis says "a task for this
+analysis is queued and has not started": an edit that finds the mark publishes nothing, because
+the queued task has not read the data yet and so will read this edit's version.
 
 - ``publish_coalesced`` sets the mark (SET NX) and publishes only when it set it.
 - ``recompute_starting`` deletes the mark *before* the task reads its snapshot: an edit that commits
@@ -13,7 +13,7 @@ nothing, because the queued task has not read the data yet and so will read this
   killed between the two) stops holding edits back; the periodic sweep, which publishes without
   looking at marks, catches such an analysis up meanwhile.
 - Without Redis (the filesystem broker of `make run`) or when Redis answers with an error, every
-  call publishes, as before: a duplicate costs little, a missing task is what must never happen.
+  call publishes: a duplicate costs little, a missing task is what must never happen.
 """
 
 import logging
