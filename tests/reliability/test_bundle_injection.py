@@ -102,3 +102,19 @@ def test_command_lines_run_no_injected_code(review, owner, reviewer, tmp_path):
     assert written == []
     text = (folder / "commands.sh").read_text()
     assert all(line == "" or line.startswith(("#", "python ")) for line in text.splitlines()), text
+
+
+def test_r_string_literals_read_back_as_the_same_text(tmp_path):
+    require_service(shutil.which("Rscript") is not None, "R (Rscript)")
+    texts = ['a"b', "back\\slash", "line\nbreak", "cr\r\nlf", "tab\there", "bell\x07del\x7f", "é ü 中",
+             "sep\u2028par\u2029", "emoji \U0001f600", "#$(x)`y`", "nul\x00end"]  # fmt: skip
+    (tmp_path / "read.R").write_text(
+        "texts <- c(" + ", ".join(r_script.r_string(t) for t in texts) + ")\n"
+        'writeLines(vapply(texts, function(t) paste(as.integer(charToRaw(enc2utf8(t))), collapse = " "), ""),'
+        ' "bytes.txt")\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(["Rscript", "read.R"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    got = [bytes(int(b) for b in line.split()) for line in (tmp_path / "bytes.txt").read_text().splitlines()]
+    assert got == [t.replace("\x00", "\ufffd").encode() for t in texts]
