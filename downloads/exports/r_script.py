@@ -348,7 +348,8 @@ fit_model <- function(d, measure, method, test, mods = NULL) {
   if (method == "PETO") return(rma.peto(ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = d))
   dat <- effect_sizes(d, measure)
   if (!is.null(mods)) {
-    f <- as.formula(paste("~", paste(sprintf("`%s`", mods), collapse = " + ")))
+    # built from symbols, not parsed from text: a column name is never read as R code
+    f <- as.formula(call("~", Reduce(function(a, b) call("+", a, b), lapply(mods, as.name))))
     return(rma(yi, vi, mods = f, data = dat, method = method, test = test, control = CTRL))
   }
   if (sum(!is.na(dat$yi)) == 1) method <- "FE"

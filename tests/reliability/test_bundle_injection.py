@@ -14,7 +14,7 @@ import zipfile
 import pytest
 
 from analysis import services as analysis_services
-from downloads.exports import bundle, r_script
+from downloads.exports import bundle, r_script, tabular
 from extraction import services as extraction
 from extraction.models import FieldKind
 from extraction.selectors.analysis_input import column_name
@@ -118,3 +118,24 @@ def test_r_string_literals_read_back_as_the_same_text(tmp_path):
     assert done.returncode == 0, done.stderr
     got = [bytes(int(b) for b in line.split()) for line in (tmp_path / "bytes.txt").read_text().splitlines()]
     assert got == [t.replace("\x00", "\ufffd").encode() for t in texts]
+
+
+def test_a_moderator_column_name_is_never_read_as_r_code(tmp_path):
+    """The platform's columns are slugs today; the script does not rely on it."""
+    require_service(shutil.which("Rscript") is not None, "R (Rscript with metafor)")
+    column = 'ai` + I(writeLines("", "formula-written")) + `ai'
+    rows = [
+        {"study": label, "ai": e, "n1i": n1, "ci": c, "n2i": n2, column: 10 + 7 * index}
+        for index, (label, (e, n1), (c, n2)) in enumerate(TRIALS)
+    ]
+    (tmp_path / "d.csv").write_bytes(tabular.csv_bytes(rows))
+    (tmp_path / "run.R").write_text(
+        r_script.R_PRELUDE
+        + 'd <- read_data("d.csv")\n'
+        + f'run_pooled(d, P = "a1", measure = "OR", method = "REML", test = "z", mods = {r_script.r_vector([column])})\n'
+    )
+    done, written = run(["Rscript", "run.R"], tmp_path, timeout=120)
+    assert written == []
+    # metafor's escalc renames a column that is not a syntactic R name, so R stops: with an error
+    # that names the column, not by running it
+    assert "not found" in done.stderr, done.stderr
