@@ -24,6 +24,3 @@ class AnalysisResultAdmin(admin.ModelAdmin):
 class OutcomeDefaultsAdmin(admin.ModelAdmin):
     list_display = ("outcome", "created_at")
     raw_id_fields = ("outcome",)
-
-
-from analysis import downloads_admin  # noqa: E402,F401 - registers DownloadJob

@@ -2,7 +2,7 @@
 
 A result is stored only if it is at least as new as the analysis's current one
 (``Analysis.current_result``, moved under a row lock), so an old computation that
-finishes late never replaces a newer one; see ``analysis.services.protocol``.
+finishes late never replaces a newer one; see ``analysis.recompute.protocol``.
 """
 
 from django.conf import settings
@@ -163,6 +163,3 @@ class OutcomeDefaults(models.Model):
 
     def __str__(self) -> str:
         return f"Defaults made for {self.outcome}"
-
-
-from analysis.models_downloads import DownloadJob  # noqa: E402,F401 - downloads prepared by a worker

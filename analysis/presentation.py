@@ -9,8 +9,8 @@ import logging
 from django.core.cache import cache
 
 from analysis.models import Analysis, ResultStatus
+from analysis.recompute.compute import engine_rows
 from analysis.selectors import AnalysisStatus, summary_of
-from analysis.services.compute import engine_rows
 
 logger = logging.getLogger(__name__)
 

@@ -148,7 +148,7 @@ def _measure() -> dict:
 
     from analysis import services as analysis_services
     from analysis.models import Analysis, AnalysisResult
-    from analysis.recompute_queue import forget_marks
+    from analysis.recompute.marks import forget_marks
     from extraction import services as extraction
     from extraction.events import extraction_data_changed
     from extraction.models import ExtractedValue, OutcomeKind

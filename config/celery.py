@@ -9,4 +9,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("opensynth")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="downloads_tasks")  # analysis.downloads_tasks
+app.autodiscover_tasks(["analysis.recompute"])  # the recompute package's tasks module

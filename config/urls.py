@@ -6,9 +6,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from analysis import downloads_urls
 from core import api as core_api
 from core import views as core_views
+from downloads import urls as downloads_urls
 from reviews.views import members as review_views
 
 api_patterns = [
@@ -30,7 +30,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("reviews/", include("extraction.urls")),
     path("reviews/", include("analysis.urls")),
-    path("reviews/", include("analysis.downloads_urls")),
+    path("reviews/", include("downloads.urls")),
     path("status/", core_views.status, name="status"),
     path("status/ping/", core_views.status_ping, name="status-ping"),
     path("status/ping/<int:ping_id>/", core_views.status_ping_detail, name="status-ping-detail"),

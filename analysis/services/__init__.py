@@ -1,5 +1,7 @@
 """Every write of the analysis app: analysis definitions and the recompute protocol."""
 
+from analysis.recompute.protocol import recompute, stale_analysis_ids
+
 from .definitions import (
     analysis_create,
     analysis_delete,
@@ -7,7 +9,6 @@ from .definitions import (
     default_analyses_create,
     default_options,
 )
-from .protocol import recompute, stale_analysis_ids
 
 __all__ = [
     "analysis_create",

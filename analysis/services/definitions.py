@@ -11,6 +11,7 @@ from analysis.models import (
     HazardSource,
     OutcomeDefaults,
 )
+from analysis.recompute.tasks import recompute_analysis as recompute_task
 from core.queueing import enqueue_on_commit
 from extraction.models import ExtractedValue, ExtractionKind, Outcome, OutcomeKind, PatientRecord
 from reviews.models import Review
@@ -30,12 +31,6 @@ EDITABLE = (
     "event_column",
     "interaction_covariates",
 )
-
-
-def _recompute_task():
-    from analysis.tasks import recompute_analysis  # tasks import services; import late to avoid a cycle
-
-    return recompute_analysis
 
 
 def _clean_columns(value) -> list[str]:
@@ -110,7 +105,7 @@ def analysis_create(*, review: Review, user, outcome: Outcome, name: str = "", *
     analysis.interaction_covariates = _clean_columns(analysis.interaction_covariates)
     _validate(analysis)
     _save(analysis)
-    enqueue_on_commit(_recompute_task(), analysis.pk)
+    enqueue_on_commit(recompute_task, analysis.pk)
     return analysis
 
 
@@ -134,7 +129,7 @@ def analysis_update(*, analysis: Analysis, user, **changes) -> Analysis:
     _save(locked)
     Analysis.objects.filter(pk=locked.pk).update(definition_version=F("definition_version") + 1)
     locked.refresh_from_db()
-    enqueue_on_commit(_recompute_task(), locked.pk)
+    enqueue_on_commit(recompute_task, locked.pk)
     return locked
 
 

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "reviews",
     "extraction",
     "analysis",
+    "downloads",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Celery: Redis when REDIS_URL is set, otherwise a broker in files under DATA_DIR.
 
-The reliability options follow the recompute protocol in DESIGN.md: a task is
+The reliability options follow the recompute protocol in docs/architecture.md: a task is
 acknowledged only after it ran, a task whose worker died goes back to the
 queue, and each worker takes one task at a time.
 """
@@ -60,7 +60,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
-# Live analyses (analysis/services/protocol.py). The sweep re-queues analyses whose result is
+# Live analyses (analysis/recompute/protocol.py). The sweep re-queues analyses whose result is
 # older than their data: work lost to a broker restart, a dead worker or a failed publish.
 RECOMPUTE_SWEEP_SECONDS = env_int("OPENSYNTH_RECOMPUTE_SWEEP_SECONDS", 30, minimum=1)
 # An attempt younger than this is taken to be still running, and the sweep leaves it alone.

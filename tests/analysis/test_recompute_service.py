@@ -4,7 +4,7 @@ import pytest
 
 from analysis import engine, services
 from analysis.models import AnalysisResult, ResultStatus
-from analysis.services.compute import gather_input
+from analysis.recompute.compute import gather_input
 from extraction.selectors.analysis_input import analysis_rows
 from tests.analysis.builders import dichotomous_review, events_cell, save
 
@@ -79,7 +79,7 @@ def test_an_edit_of_another_outcome_restamps_without_computing(review, owner, re
 
 
 def test_an_older_computation_never_replaces_a_newer_result(review, analysis, built, reviewer):
-    from analysis.services import protocol
+    from analysis.recompute import protocol
 
     old_version = review.__class__.objects.get(pk=review.pk).data_version
     old_bundle = gather_input(analysis)
@@ -138,7 +138,7 @@ def test_a_removed_analysis_is_gone_quietly(owner, analysis):
 
 
 def test_old_results_are_pruned(review, analysis, built, reviewer):
-    from analysis.services.protocol import KEEP_RESULTS
+    from analysis.recompute.protocol import KEEP_RESULTS
 
     study = built.studies[0]
     cell = events_cell(built.outcome, built.arms[study.pk][0])

@@ -31,7 +31,7 @@ def test_one_reviewer_edits_events_and_the_others_forest_plot_changes_without_re
     new_page, transactional_db, tmp_path
 ):
     require_worker_services()
-    from analysis.recompute_queue import forget_marks
+    from analysis.recompute.marks import forget_marks
     from config.celery import app
 
     app.control.purge()

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from analysis import services
-from analysis.exports import jobs
+from downloads import building as download_building
+from downloads import services as download_services
 from reviews import services as review_services
 from tests.analysis.builders import dichotomous_review
 
@@ -30,8 +31,8 @@ def analysis(review, owner, reviewer):
 
 @pytest.fixture
 def owners_job(review, owner, analysis):
-    job = jobs.download_job_start(review=review, user=owner, kind="bundle")
-    jobs.download_job_run(job_id=job.pk)
+    job = download_services.download_job_start(review=review, user=owner, kind="bundle")
+    download_building.download_job_run(job_id=job.pk)
     return job
 
 

@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from analysis.exports import jobs
-from analysis.exports.files import analysis_file_names
-from analysis.models_downloads import DownloadJob
+from downloads import building as download_building
+from downloads import services as download_services
+from downloads.exports.files import analysis_file_names
+from downloads.models import DownloadJob
 from extraction import services as extraction
 from extraction.models import FieldKind, OutcomeKind
 from reviews.models import Decision, Record, Stage
@@ -142,8 +143,8 @@ def test_a_result_older_than_the_data_is_refused_and_left_out_of_the_bundle(
         in get(client, reverse("downloads:index", kwargs={"review_id": review.pk})).content.decode()
     )
 
-    job = jobs.download_job_start(review=review, user=owner, kind="bundle")
-    jobs.download_job_run(job_id=job.pk)
+    job = download_services.download_job_start(review=review, user=owner, kind="bundle")
+    download_building.download_job_run(job_id=job.pk)
     archive = zipfile.ZipFile(io.BytesIO(bytes(DownloadJob.objects.get(pk=job.pk).content)))
     assert "being recomputed" in archive.read("README.txt").decode()
     assert not [n for n in archive.namelist() if n.startswith("data/")]
@@ -188,8 +189,8 @@ def test_formula_text_comes_out_inert_and_numbers_stay_numbers(client, review, o
     raw = archive.read("studies.csv").decode()
     assert "\n=" not in raw and ",=" not in raw and ',"=' not in raw
 
-    job = jobs.download_job_start(review=review, user=owner, kind="data_xlsx")
-    jobs.download_job_run(job_id=job.pk)
+    job = download_services.download_job_start(review=review, user=owner, kind="data_xlsx")
+    download_building.download_job_run(job_id=job.pk)
     file = get(client, reverse("downloads:job-file", kwargs={"review_id": review.pk, "job_id": job.pk}))
     book = openpyxl.load_workbook(io.BytesIO(file.content))
     assert {"studies", "arms", "final_values", "extractor_values", "patients"} <= set(book.sheetnames)
@@ -318,7 +319,7 @@ def test_bundle_job_through_the_api(api_client_for, review, viewer, built):
     )
     assert started.status_code == 202 and started.json()["status"] == "queued"
     job_id = started.json()["id"]
-    assert jobs.download_job_run(job_id=job_id) == "done"
+    assert download_building.download_job_run(job_id=job_id) == "done"
     status = client.get(
         reverse("downloads_api:job", kwargs={"review_id": review.pk, "job_id": job_id})
     ).json()

@@ -7,12 +7,12 @@ from tests.workers import WorkerProcess, require_worker_services
 def celery_worker_process(transactional_db, tmp_path):
     """A real worker process on Redis and the test PostgreSQL database; stopped after the test."""
     require_worker_services()
-    from analysis.recompute_queue import forget_marks
+    from analysis.recompute.marks import forget_marks
     from config.celery import app
 
     # Messages left in the test queue by an earlier, interrupted run would name rows that no longer exist.
     app.control.purge()
-    forget_marks()  # and the "task queued" marks of the purged messages (analysis/recompute_queue.py)
+    forget_marks()  # and the "task queued" marks of the purged messages (analysis/recompute/marks.py)
     worker = WorkerProcess(tmp_path / "worker.log").start()
     yield worker
     worker.stop()

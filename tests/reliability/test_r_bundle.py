@@ -17,7 +17,7 @@ import zipfile
 import pytest
 from django.core.management import call_command
 
-from analysis.exports import bundle, r_script
+from downloads.exports import bundle, r_script
 from reviews.models import ReviewMembership
 from tests.conftest import require_service
 from tests.downloads.builders import full_review

@@ -11,7 +11,7 @@ import redis
 from django.conf import settings
 
 from analysis.models import Analysis
-from analysis.recompute_queue import forget_marks
+from analysis.recompute.marks import forget_marks
 from reviews.models import Review
 from tests.analysis.builders import dichotomous_review, events_cell, save
 from tests.workers import WorkerProcess, require_worker_services, wait_for

@@ -15,7 +15,7 @@ from django.utils.text import slugify
 
 from analysis import selectors
 from analysis.models import Analysis, AnalysisResult, ResultStatus
-from analysis.services.compute import engine_rows
+from analysis.recompute.compute import engine_rows
 
 from . import tabular
 

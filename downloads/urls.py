@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from analysis import downloads_api as api
-from analysis import downloads_views as views
+from downloads import api, views
 
 app_name = "downloads"
 

@@ -15,12 +15,14 @@ Names: ``a<id>.estimate``, ``a<id>.summary.estimate``, ``a<id>.study[<label>].we
 
 from __future__ import annotations
 
+import itertools
 import math
 import shlex
+import unicodedata
 from dataclasses import dataclass, field
 
 from analysis.models import Analysis, AnalysisResult, HazardSource
-from analysis.services.compute import engine_rows, published_hr_rows
+from analysis.recompute.compute import engine_rows, published_hr_rows
 from extraction.models import OutcomeKind
 
 from . import tabular
@@ -52,8 +54,37 @@ def label(text) -> str:
     return tabular.safe_text(str(text))
 
 
+# Characters that could end a line, or that R would read differently, are written as escapes; the
+# literal then holds printable characters only, so no name can leave its string (or its comment).
+R_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+UNPRINTABLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def _r_char(char: str) -> str:
+    if char in R_ESCAPES:
+        return R_ESCAPES[char]
+    if char == "\0":  # R strings cannot hold NUL
+        return "\\ufffd"
+    if unicodedata.category(char) in UNPRINTABLE:
+        return f"\\u{{{ord(char):x}}}" if ord(char) <= 0xFFFF else f"\\U{{{ord(char):x}}}"
+    return char
+
+
 def r_string(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """An R string literal of the text: any user-supplied string reaching reproduce.R goes through here."""
+    return '"' + "".join(_r_char(char) for char in str(text)) + '"'
+
+
+def comment_text(text: str) -> str:
+    """A user-supplied name as it may appear in a generated comment (R or sh): escaped, on one line."""
+    return r_string(text)
+
+
+def number_name(name: str) -> str:
+    """A ``name=value`` line's name with each run of control characters (a line break in a label)
+    as one space, as reproduce.R prints it (R reads a CSV cell's CR LF as one LF)."""
+    runs = itertools.groupby(name, key=lambda char: unicodedata.category(char) in UNPRINTABLE)
+    return "".join(" " if unprintable else "".join(chars) for unprintable, chars in runs)
 
 
 def r_vector(items) -> str:
@@ -133,7 +164,7 @@ def platform_numbers(analysis: Analysis, numbers: dict) -> dict[str, float]:
 
 
 def format_numbers(numbers: dict[str, float]) -> str:
-    return "".join(f"{name}={value!r}\n" for name, value in numbers.items())
+    return "".join(f"{number_name(name)}={value!r}\n" for name, value in numbers.items())
 
 
 def parse_numbers(text: str) -> dict[str, float]:
@@ -174,7 +205,10 @@ def analysis_bundle(analysis: Analysis, result: AnalysisResult) -> AnalysisBundl
     stem = f"data/analysis-{analysis.pk}"
     inputs = result.input_rows or {}
     rows = engine_rows(kind, inputs.get("rows") or [])
-    header = f"\n## ---- analysis {analysis.pk}: {analysis.name} ({analysis.outcome}) ----\n"
+    header = (
+        f"\n## ---- analysis {analysis.pk}: {comment_text(analysis.name)}"
+        f" of {comment_text(analysis.outcome)} ----\n"
+    )
     if kind == OutcomeKind.TIME_TO_EVENT and analysis.hazard_source != HazardSource.PUBLISHED:
         return _ipd_bundle(analysis, numbers, inputs, rows, bundle, stem, header)
     egger = "egger" in numbers
@@ -273,9 +307,11 @@ CTRL <- list(threshold = 1e-12, maxiter = 10000)
 cat("software=R", as.character(getRversion()), "metafor", as.character(packageVersion("metafor")),
     "survival", as.character(packageVersion("survival")), "\n")
 
+# a run of control characters in a name (a line break in a study label) is printed as one space,
+# as in platform_numbers.txt
 out <- function(name, value) {
   if (length(value) == 1 && !is.null(value) && !is.na(value) && is.finite(as.numeric(value)))
-    cat(sprintf("%s=%.17g\n", name, as.numeric(value)))
+    cat(sprintf("%s=%.17g\n", gsub("[[:cntrl:]]+", " ", name), as.numeric(value)))
 }
 read_data <- function(path) read.csv(path, stringsAsFactors = FALSE, check.names = FALSE,
                                       na.strings = c("", "NA"), quote = "\"", comment.char = "")
@@ -312,7 +348,8 @@ fit_model <- function(d, measure, method, test, mods = NULL) {
   if (method == "PETO") return(rma.peto(ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = d))
   dat <- effect_sizes(d, measure)
   if (!is.null(mods)) {
-    f <- as.formula(paste("~", paste(sprintf("`%s`", mods), collapse = " + ")))
+    # built from symbols, not parsed from text: a column name is never read as R code
+    f <- as.formula(call("~", Reduce(function(a, b) call("+", a, b), lapply(mods, as.name))))
     return(rma(yi, vi, mods = f, data = dat, method = method, test = test, control = CTRL))
   }
   if (sum(!is.na(dat$yi)) == 1) method <- "FE"

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from analysis import selectors
 from analysis.models import Analysis, AnalysisResult
+from analysis.recompute.compute import definition_of
 from reviews.models import Review
 from reviews.screening_rules import sees_conflicts
 from reviews.selectors.prisma import prisma_counts
@@ -64,7 +65,7 @@ def build_bundle(*, review: Review, membership, progress: Callable[[int, str], N
         blocks.append(block)
         data_files.update(block.files)
         numbers.update(block.numbers)
-        commands += [f"# {analysis.name}", *block.commands, ""]
+        commands += [f"# a{analysis.pk}: {r_script.comment_text(analysis.name)}", *block.commands, ""]
         described.append(
             {**provenance(analysis, result), "definition": _definition(analysis), "numbers": result.numbers}
         )
@@ -98,8 +99,6 @@ def build_bundle(*, review: Review, membership, progress: Callable[[int, str], N
 
 
 def _definition(analysis: Analysis) -> dict:
-    from analysis.services.compute import definition_of
-
     return definition_of(analysis)
 
 

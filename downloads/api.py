@@ -1,6 +1,6 @@
 """Downloads API: what can be downloaded, the files themselves, and jobs for the large ones.
 
-Same rules as the pages (``analysis.downloads_views``): members download, outsiders get 404,
+Same rules as the pages (``downloads.views``): members download, outsiders get 404,
 screening decisions are for owners; a stale or failed analysis result answers 409.
 """
 
@@ -10,10 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis import selectors
-from analysis.downloads_views import file_response, not_exportable
-from analysis.exports import files, jobs
-from analysis.exports.analysis_results import NotExportable, current_result
-from analysis.models_downloads import DownloadKind, DownloadStatus
+from downloads import selectors as downloads_selectors
+from downloads import services as downloads_services
+from downloads.exports import files
+from downloads.exports.analysis_results import NotExportable, current_result
+from downloads.models import DownloadJob, DownloadKind, DownloadStatus
+from downloads.views import file_response, not_exportable
 from reviews.selectors.access import review_for_user
 
 
@@ -98,7 +100,7 @@ class JobInput(serializers.Serializer):
 
 
 def _payload(request, review_id: int, job) -> dict:
-    return jobs.job_payload(job, _api_url(request, "job-file", review_id=review_id, job_id=job.pk))
+    return job_payload(job, _api_url(request, "job-file", review_id=review_id, job_id=job.pk))
 
 
 class JobListApi(APIView):
@@ -110,7 +112,10 @@ class JobListApi(APIView):
     def get(self, request, review_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         return Response(
-            [_payload(request, review.pk, job) for job in jobs.jobs_of(review=review, user=request.user)]
+            [
+                _payload(request, review.pk, job)
+                for job in downloads_selectors.jobs_of(review=review, user=request.user)
+            ]
         )
 
     @extend_schema(
@@ -123,7 +128,9 @@ class JobListApi(APIView):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         data = JobInput(data=request.data)
         data.is_valid(raise_exception=True)
-        job = jobs.download_job_start(review=review, user=request.user, kind=data.validated_data["kind"])
+        job = downloads_services.download_job_start(
+            review=review, user=request.user, kind=data.validated_data["kind"]
+        )
         return Response(_payload(request, review.pk, job), status=status.HTTP_202_ACCEPTED)
 
 
@@ -136,7 +143,11 @@ class JobDetailApi(APIView):
     def get(self, request, review_id: int, job_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         return Response(
-            _payload(request, review.pk, jobs.job_for_user(review=review, user=request.user, job_id=job_id))
+            _payload(
+                request,
+                review.pk,
+                downloads_selectors.job_for_user(review=review, user=request.user, job_id=job_id),
+            )
         )
 
 
@@ -148,8 +159,24 @@ class JobFileApi(APIView):
     )
     def get(self, request, review_id: int, job_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
-        job = jobs.job_for_user(review=review, user=request.user, job_id=job_id)
+        job = downloads_selectors.job_for_user(review=review, user=request.user, job_id=job_id)
         if job.status != DownloadStatus.DONE:
             return Response({"detail": "The file is not ready yet."}, status=status.HTTP_409_CONFLICT)
         content = type(job).objects.filter(pk=job.pk).values_list("content", flat=True).get()
         return file_response(files.File(job.file_name, job.content_type, bytes(content)))
+
+
+def job_payload(job: DownloadJob, file_url: str | None) -> dict:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": "lost" if downloads_selectors.is_lost(job) else job.status,
+        "progress": job.progress,
+        "step": job.step,
+        "error": job.error,
+        "file_name": job.file_name,
+        "size": job.size,
+        "data_version": job.data_version,
+        "created_at": job.created_at.isoformat(),
+        "file_url": file_url if job.status == DownloadStatus.DONE else None,
+    }

@@ -1,11 +1,11 @@
 """Queue recomputations coalesced: while a task for an analysis waits in the queue, more edits add none.
 
-A burst of edits (20 editors saving at once) used to queue one task per edit and per analysis; the
-worker then ran them one after the other, each finding the data moved on. Now a mark in Redis says
-"a task for this analysis is queued and has not started": an edit that finds the mark publishes
-nothing, because the queued task has not read the data yet and so will read this edit's version.
+A burst of edits (20 editors saving at once) would otherwise queue one task per edit and per
+analysis, each finding the data moved on when it runs. A mark in Redis says "a task for this
+analysis is queued and has not started": an edit that finds the mark publishes nothing, because
+the queued task has not read the data yet and so will read this edit's version.
 
-- ``queue_recompute`` sets the mark (SET NX) and publishes only when it set it.
+- ``publish_coalesced`` sets the mark (SET NX) and publishes only when it set it.
 - ``recompute_starting`` deletes the mark *before* the task reads its snapshot: an edit that commits
   after that finds no mark and publishes a task of its own. So no committed version is left without a
   task that reads it (or a newer one).
@@ -13,14 +13,13 @@ nothing, because the queued task has not read the data yet and so will read this
   killed between the two) stops holding edits back; the periodic sweep, which publishes without
   looking at marks, catches such an analysis up meanwhile.
 - Without Redis (the filesystem broker of `make run`) or when Redis answers with an error, every
-  call publishes, as before: a duplicate costs little, a missing task is what must never happen.
+  call publishes: a duplicate costs little, a missing task is what must never happen.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
-
-from core.queueing import publish_now
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +44,11 @@ def _key(analysis_id: int) -> str:
     return f"opensynth:recompute-queued:{settings.DATABASES['default']['NAME']}:{analysis_id}"
 
 
-def queue_recompute(analysis_ids) -> list[int]:
-    """Publish ``recompute_analysis`` for each analysis that has no task waiting; returns those published."""
-    from analysis.tasks import recompute_analysis
+def publish_coalesced(analysis_ids, publish: Callable[[int], bool]) -> list[int]:
+    """``publish(analysis_id)`` for each analysis that has no task waiting; returns those published.
 
+    The caller passes the publishing (``queue.queue_recompute`` from services, the task itself when
+    it requeues), so the marks know no task module and a task module can use them."""
     analysis_ids = list(analysis_ids)
     marked = [True] * len(analysis_ids)  # without marks every analysis is published
     client = _redis()
@@ -65,7 +65,7 @@ def queue_recompute(analysis_ids) -> list[int]:
     for analysis_id, newly_marked in zip(analysis_ids, marked, strict=True):
         if not newly_marked:
             continue  # a queued task that has not started will read this version
-        if publish_now(recompute_analysis, analysis_id):
+        if publish(analysis_id):
             published.append(analysis_id)
         else:
             recompute_starting(analysis_id)  # nothing is queued: let the next edit publish

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from analysis.models_downloads import DownloadJob
+from downloads.models import DownloadJob
 
 
 @admin.register(DownloadJob)

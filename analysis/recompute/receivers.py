@@ -2,17 +2,16 @@
 
 The signal is sent after the change committed, so the tasks are published at once
 (``publish_now``: bounded, a broker that is down costs a log line; the sweep catches up), and
-coalesced: an analysis whose task waits in the queue gets no second one (``recompute_queue``).
+coalesced: an analysis whose task waits in the queue gets no second one (``marks``).
 """
 
 import logging
 
-from django.db.models import Exists, OuterRef, Q
-
 from analysis.models import Analysis
-from analysis.recompute_queue import queue_recompute
+from analysis.recompute.queue import queue_recompute
+from analysis.tasks import create_default_analyses as create_default_analyses_task
 from core.queueing import publish_now
-from extraction.models import ExtractedValue, ExtractionKind, Outcome, PatientRecord
+from extraction.models import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +19,6 @@ logger = logging.getLogger(__name__)
 def on_extraction_data_changed(
     sender, *, review_id: int, data_version: int, outcome_ids=None, **kwargs
 ) -> None:
-    from analysis.tasks import create_default_analyses
-
     analyses = list(
         Analysis.objects.filter(review_id=review_id).values_list("pk", "outcome_id", "is_default")
     )
@@ -37,18 +34,4 @@ def on_extraction_data_changed(
     if outcome_ids is not None:
         without_defaults = without_defaults.filter(pk__in=outcome_ids)
     if without_defaults.exists():
-        publish_now(create_default_analyses, review_id, outcome_ids)
-
-
-def reviews_missing_defaults(limit: int = 100) -> list[int]:
-    """Reviews with an outcome that has data but never had its default analysis (a lost signal)."""
-    has_values = Exists(
-        ExtractedValue.objects.filter(
-            outcome=OuterRef("pk"), extraction__kind=ExtractionKind.FINAL, value__isnull=False
-        )
-    )
-    has_patients = Exists(PatientRecord.objects.filter(study__review_id=OuterRef("review_id")))
-    outcomes = Outcome.objects.filter(analysis_defaults__isnull=True).filter(
-        Q(has_values) | Q(kind="time_to_event") & Q(has_patients)
-    )
-    return list(outcomes.values_list("review_id", flat=True).distinct()[:limit])
+        publish_now(create_default_analyses_task, review_id, outcome_ids)

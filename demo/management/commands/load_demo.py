@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from extraction.demo import demo_extraction_load
-from reviews.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_review_load
+from demo.seed import demo_load
+from reviews.demo import DEMO_PASSWORD, DEMO_PEOPLE
 
 
 class Command(BaseCommand):
@@ -15,8 +15,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "The demo users have a published password; load_demo does not run in production."
             )
-        review = demo_review_load()
-        demo_extraction_load(review=review)
+        review = demo_load()
         self.stdout.write(f"Demo review {review.pk}: {review.title}")
         for username, _, _, role in DEMO_PEOPLE:
             self.stdout.write(f"  {username} / {DEMO_PASSWORD}  ({role.label.lower()})")

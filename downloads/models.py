@@ -43,6 +43,7 @@ class DownloadJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "analysis_downloadjob"  # the model moved from analysis; its rows stayed
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["review", "requested_by", "created_at"], name="download_job_review_user")

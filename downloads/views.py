@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from analysis import selectors
-from analysis.exports import files, jobs
-from analysis.exports.analysis_results import NotExportable, current_result
-from analysis.models_downloads import DownloadKind, DownloadStatus
+from downloads import selectors as downloads_selectors
+from downloads import services as downloads_services
+from downloads.exports import files
+from downloads.exports.analysis_results import NotExportable, current_result
+from downloads.models import DownloadKind, DownloadStatus
 from reviews.selectors.access import review_for_user
 
 STAGE = "downloads"
@@ -51,8 +53,9 @@ def _job_context(review, job):
     return {
         "review": review,
         "job": job,
-        "lost": jobs.is_lost(job),
-        "polling": job.status in (DownloadStatus.QUEUED, DownloadStatus.RUNNING) and not jobs.is_lost(job),
+        "lost": downloads_selectors.is_lost(job),
+        "polling": job.status in (DownloadStatus.QUEUED, DownloadStatus.RUNNING)
+        and not downloads_selectors.is_lost(job),
     }
 
 
@@ -61,7 +64,7 @@ def _job_context(review, job):
 def index(request, review_id: int):
     review, membership = review_for_user(user=request.user, review_id=review_id)
     latest = {}
-    for job in jobs.jobs_of(review=review, user=request.user):
+    for job in downloads_selectors.jobs_of(review=review, user=request.user):
         latest.setdefault(job.kind, job)
     context = {
         "review": review,
@@ -103,7 +106,7 @@ def job_start(request, review_id: int):
     kind = request.POST.get("kind", "")
     if kind not in DownloadKind.values:
         return HttpResponse("Unknown download.", status=400)
-    job = jobs.download_job_start(review=review, user=request.user, kind=kind)
+    job = downloads_services.download_job_start(review=review, user=request.user, kind=kind)
     if request.headers.get("HX-Request"):
         return render(request, "downloads/_job.html", _job_context(review, job))
     return redirect(reverse("downloads:index", kwargs={"review_id": review.pk}))
@@ -113,7 +116,7 @@ def job_start(request, review_id: int):
 @require_GET
 def job_status(request, review_id: int, job_id: int):
     review, _ = review_for_user(user=request.user, review_id=review_id)
-    job = jobs.job_for_user(review=review, user=request.user, job_id=job_id)
+    job = downloads_selectors.job_for_user(review=review, user=request.user, job_id=job_id)
     return render(request, "downloads/_job.html", _job_context(review, job))
 
 
@@ -121,7 +124,7 @@ def job_status(request, review_id: int, job_id: int):
 @require_GET
 def job_file(request, review_id: int, job_id: int):
     review, _ = review_for_user(user=request.user, review_id=review_id)
-    job = jobs.job_for_user(review=review, user=request.user, job_id=job_id)
+    job = downloads_selectors.job_for_user(review=review, user=request.user, job_id=job_id)
     if job.status != DownloadStatus.DONE:
         return HttpResponse(
             "The file is not ready yet.", status=409, content_type="text/plain; charset=utf-8"
