@@ -13,8 +13,16 @@ from analysis import selectors
 from analysis.downloads_views import file_response, not_exportable
 from analysis.exports import files, jobs
 from analysis.exports.analysis_results import NotExportable, current_result
+from analysis.exports.files import CSV, IMAGE, JSON, XLSX, ZIP
 from analysis.models_downloads import DownloadKind, DownloadStatus
 from reviews.selectors.access import review_for_user
+
+# Every media type a download is served as, so that clients (and schemathesis) know them.
+FILE_RESPONSES = {
+    (200, media_type.split(";")[0]): OpenApiTypes.BINARY
+    for media_type in [CSV, XLSX, JSON, ZIP, *IMAGE.values()]
+}
+JOB_LIST = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
 
 
 def _api_url(request, url_name: str, **kwargs) -> str:
@@ -68,7 +76,7 @@ class DownloadListApi(APIView):
 
 class ReviewFileApi(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
         operation_id="downloads_review_file",
         summary="A review file",
     )
@@ -79,7 +87,7 @@ class ReviewFileApi(APIView):
 
 class AnalysisFileApi(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
         operation_id="downloads_analysis_file",
         summary="An analysis file",
     )
@@ -103,7 +111,7 @@ def _payload(request, review_id: int, job) -> dict:
 
 class JobListApi(APIView):
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: JOB_LIST},
         operation_id="downloads_jobs_list",
         summary="My download jobs in this review",
     )

@@ -26,6 +26,8 @@ BOUNDED_ARRAYS = {
     "api-outcomes": "the owner's outcomes",
     "api-extractions": "the extractors of one study (at most two and the consensus)",
     "api-analyses": "the owner's analyses",
+    "api-agreement": "one row per kind of extracted field",
+    "downloads_api:jobs": "the member's most recent jobs (analysis.exports.jobs.KEEP_JOBS)",
 }
 # Arrays that grow with the review's data and still answer whole: paginating them changes their
 # shape for the pages and clients that read them, which is a change of its own. Listed so that
