@@ -31,7 +31,7 @@ from tests.reliability.matrix_probe import openapi_schema
 from tests.reliability.world import build_world, routes
 
 ROLES = ["owner", "reviewer", "viewer", "outsider"]
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "2"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
