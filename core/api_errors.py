@@ -15,7 +15,9 @@ NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # PostgreSQL's SQLSTATE
 def _out_of_range(exc) -> bool:
     if isinstance(exc, OverflowError):
         return True
-    return isinstance(exc, DataError) and getattr(exc.__cause__, "sqlstate", None) == NUMERIC_VALUE_OUT_OF_RANGE
+    return (
+        isinstance(exc, DataError) and getattr(exc.__cause__, "sqlstate", None) == NUMERIC_VALUE_OUT_OF_RANGE
+    )
 
 
 def exception_handler(exc, context):
