@@ -192,3 +192,14 @@ def test_no_template_holds_inline_script_or_event_handler_attributes():
         if inline_script.search(path.read_text()) or handler.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_behind_the_proxy_failures_count_against_the_address_the_proxy_saw(settings, rf):
+    from core.security import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXY = True
+    # The first entry is whatever the client claimed; the last is the proxy's own word.
+    assert client_ip(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY = False
+    assert client_ip(request) == "10.0.0.2"
