@@ -14,9 +14,17 @@ from downloads import selectors as downloads_selectors
 from downloads import services as downloads_services
 from downloads.exports import files
 from downloads.exports.analysis_results import NotExportable, current_result
+from downloads.exports.files import CSV, IMAGE, JSON, XLSX, ZIP
 from downloads.models import DownloadJob, DownloadKind, DownloadStatus
 from downloads.views import file_response, not_exportable
 from reviews.selectors.access import review_for_user
+
+# Every media type a download is served as, so that clients (and schemathesis) know them.
+FILE_RESPONSES = {
+    (200, media_type.split(";")[0]): OpenApiTypes.BINARY
+    for media_type in [CSV, XLSX, JSON, ZIP, *IMAGE.values()]
+}
+JOB_LIST = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
 
 
 def _api_url(request, url_name: str, **kwargs) -> str:
@@ -70,7 +78,7 @@ class DownloadListApi(APIView):
 
 class ReviewFileApi(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
         operation_id="downloads_review_file",
         summary="A review file",
     )
@@ -81,7 +89,7 @@ class ReviewFileApi(APIView):
 
 class AnalysisFileApi(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
         operation_id="downloads_analysis_file",
         summary="An analysis file",
     )
@@ -105,7 +113,7 @@ def _payload(request, review_id: int, job) -> dict:
 
 class JobListApi(APIView):
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: JOB_LIST},
         operation_id="downloads_jobs_list",
         summary="My download jobs in this review",
     )

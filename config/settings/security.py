@@ -1,6 +1,7 @@
 """Secrets, cookies and HTTPS. Production refuses to start without a real secret key."""
 
 import secrets
+from datetime import timedelta
 
 from config.env import env_bool, env_int, env_str
 
@@ -38,3 +39,42 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("OPENSYNTH_HSTS_PRELOAD", True)
     # Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from our own origin, never inline, so markup
+# that slips into a page cannot run. Styles may be inline: htmx injects its indicator rule and a few
+# layout attributes remain; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Browser features the platform never uses, switched off for every page (core.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts for one username
+# from one address, that pair is refused (HTTP 429) until the cool-off has passed. Keyed on the
+# pair so that a stranger cannot lock a member out from elsewhere.
+AXES_FAILURE_LIMIT = env_int("OPENSYNTH_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("OPENSYNTH_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+# Behind the TLS proxy the client's address is the last X-Forwarded-For entry (the proxy appends it).
+TRUSTED_PROXY = IS_PRODUCTION
+
+# API tokens expire; their owner lists and revokes them at /accounts/tokens/ or /api/auth/tokens/.
+API_TOKEN_DAYS = env_int("OPENSYNTH_API_TOKEN_DAYS", 30, minimum=1)

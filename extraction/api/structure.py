@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.pagination import CappedLimitOffsetPagination, paginate
 from extraction import selectors, services
 from extraction.models import Arm, Comparison, ExtractionField, FieldKind, FieldLevel, Outcome, OutcomeKind
 from extraction.selectors.analysis_input import analysis_rows, data_version
@@ -168,10 +169,18 @@ class OutcomeAnalysisInputApi(APIView):
 
 
 class StudyListApi(APIView):
+    pagination_class = CappedLimitOffsetPagination
+
     @extend_schema(responses=StudyOutput(many=True))
     def get(self, request, review_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
-        return Response(StudyOutput(selectors.studies_with_status(review=review), many=True).data)
+        studies = selectors.studies_with_status(review=review)
+        return paginate(
+            request=request,
+            view=self,
+            queryset=studies,
+            serialize=lambda page: StudyOutput(page, many=True).data,
+        )
 
     @extend_schema(request=StudyInput, responses={201: StudyDetailOutput})
     def post(self, request, review_id: int):

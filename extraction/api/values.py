@@ -240,10 +240,18 @@ class IpdApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ExtractionAgreementOutput(serializers.Serializer):
+    type = serializers.CharField()
+    label = serializers.CharField()
+    cells = serializers.IntegerField()
+    agreeing = serializers.IntegerField()
+    share = serializers.FloatField()
+
+
 class AgreementApi(APIView):
     """Agreement between extractors per field type, over studies whose two copies are done."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ExtractionAgreementOutput(many=True))
     def get(self, request, review_id: int):
         review, _ = review_for_user(user=request.user, review_id=review_id)
         return Response(selectors.review_agreement(studies=selectors.studies_with_status(review=review)))

@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from core.pagination import CappedLimitOffsetPagination
 from reviews import selectors, services
 from reviews.models import DuplicateCandidate, Record, RecordStatus, Role, SourceImport, SourceKind
 from reviews.services import imports as import_services
@@ -117,12 +117,13 @@ class CandidateOutput(serializers.ModelSerializer):
 
 
 class ImportListApi(APIView):
+    pagination_class = CappedLimitOffsetPagination
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=ImportOutput(many=True))
     def get(self, request, review_id: int):
         review, _ = selectors.review_for_user(user=request.user, review_id=review_id)
-        paginator = LimitOffsetPagination()
+        paginator = CappedLimitOffsetPagination()
         page = paginator.paginate_queryset(selectors.imports_of(review=review), request, view=self)
         return paginator.get_paginated_response(
             ImportOutput(page, many=True, context={"request": request}).data
@@ -147,6 +148,8 @@ class ImportDetailApi(APIView):
 
 
 class RecordListApi(APIView):
+    pagination_class = CappedLimitOffsetPagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter("search", str, description="words of the title, authors, journal, DOI or PMID"),
@@ -166,12 +169,14 @@ class RecordListApi(APIView):
             search=request.query_params.get("search", "")[:200],
             status=record_status,
         )
-        paginator = LimitOffsetPagination()
+        paginator = CappedLimitOffsetPagination()
         page = paginator.paginate_queryset(records, request, view=self)
         return paginator.get_paginated_response(RecordOutput(page, many=True).data)
 
 
 class DuplicateListApi(APIView):
+    pagination_class = CappedLimitOffsetPagination
+
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=DuplicateCandidate.Status.values)],
         responses=CandidateOutput(many=True),
@@ -184,7 +189,7 @@ class DuplicateListApi(APIView):
                 {"status": [f"Choose one of {', '.join(DuplicateCandidate.Status.values)}."]}
             )
         candidates = selectors.duplicate_candidates_of(review=review, status=candidate_status)
-        paginator = LimitOffsetPagination()
+        paginator = CappedLimitOffsetPagination()
         page = paginator.paginate_queryset(candidates, request, view=self)
         context = {"conflicts_hidden": selectors.conflicts_hidden_from(review=review, membership=membership)}
         return paginator.get_paginated_response(CandidateOutput(page, many=True, context=context).data)

@@ -16,3 +16,20 @@ def celery_worker_process(transactional_db, tmp_path):
     worker = WorkerProcess(tmp_path / "worker.log").start()
     yield worker
     worker.stop()
+
+
+# Figures the proofs report (matrix combinations, schemathesis requests), printed at the end of
+# the run so the README can quote them. user_properties travel from pytest-xdist workers too.
+_figures: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _figures.extend(value for name, value in report.user_properties if name == "figure")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _figures:
+        terminalreporter.section("reliability figures")
+        for line in _figures:
+            terminalreporter.write_line(line)
