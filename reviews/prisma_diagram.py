@@ -12,6 +12,8 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from core.figures import clean_texts, plain_text
+
 WIDTH, HEIGHT = 16.0, 12.0  # drawing units = inches
 BOX_COLOUR, EDGE, HEADER = "#ffffff", "#1d2733", "#dbe6f3"
 ROWS = {"identified": 10.1, "screened": 7.75, "sought": 5.75, "assessed": 3.55, "included": 1.05}
@@ -109,7 +111,7 @@ def _arrow(ax, start, end):
 
 
 def draw(counts: dict) -> Figure:
-    """The flow diagram as a matplotlib Figure."""
+    """The flow diagram as a matplotlib Figure; build it inside ``plain_text()``, as ``render`` does."""
     figure = Figure(figsize=(WIDTH, HEIGHT))
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, WIDTH)
@@ -183,15 +185,17 @@ def draw(counts: dict) -> Figure:
 
 def render(counts: dict, fmt: str) -> bytes:
     """The diagram as SVG or PNG bytes."""
-    figure = draw(counts)
-    buffer = io.BytesIO()
-    if fmt == "svg":
-        # A fixed hash salt and no date keep the SVG the same for the same counts.
-        with matplotlib.rc_context({"svg.hashsalt": "opensynth-prisma"}):
-            FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
-    elif fmt == "png":
-        figure.set_dpi(110)
-        FigureCanvasAgg(figure).print_png(buffer)
-    else:
+    if fmt not in ("svg", "png"):
         raise ValueError(f"Unknown diagram format {fmt!r}")
+    buffer = io.BytesIO()
+    with plain_text():
+        figure = draw(counts)
+        clean_texts(figure)
+        if fmt == "svg":
+            # A fixed hash salt and no date keep the SVG the same for the same counts.
+            with matplotlib.rc_context({"svg.hashsalt": "opensynth-prisma"}):
+                FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
+        else:
+            figure.set_dpi(110)
+            FigureCanvasAgg(figure).print_png(buffer)
     return buffer.getvalue()

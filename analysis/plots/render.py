@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from functools import lru_cache
 
 import matplotlib
@@ -42,6 +43,9 @@ STYLE = {
     "lines.solid_capstyle": "butt",
     "legend.fontsize": FONT_SIZE,
     "legend.frameon": False,
+    # What users type is drawn as plain text, never read as math or LaTeX: the same rule as
+    # core.figures.PLAIN_TEXT, which plots may not import (they import no app); a test keeps them equal.
+    "text.parse_math": False,
     "text.usetex": False,
     "svg.fonttype": "none",  # text stays text: searchable, selectable, small
     "svg.hashsalt": "opensynth",  # stable element ids, so equal input gives equal bytes
@@ -61,6 +65,34 @@ LIGHT_GREY = "#bdbdbd"
 ARM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
+REPLACEMENT = "\ufffd"
+
+
+def drawable(text: str) -> str:
+    """The text without control characters (line breaks and tabs kept) and with unencodable ones replaced.
+
+    FreeType cannot measure a lone surrogate and XML cannot hold control characters. The same
+    rule as core.figures.drawable (for the PRISMA diagram); a test keeps the two equal.
+    """
+    kept = []
+    for character in str(text):
+        category = unicodedata.category(character)
+        if category == "Cc" and character not in "\n\t":
+            continue
+        if category == "Cs" or character in "\ufffe\uffff":
+            kept.append(REPLACEMENT)
+        else:
+            kept.append(character)
+    return "".join(kept)
+
+
+def _clean_texts(fig: Figure) -> None:
+    for artist in fig.findobj(Text):
+        text = artist.get_text()
+        if text and drawable(text) != text:
+            artist.set_text(drawable(text))
+
+
 def style():
     """The context every figure is built in (fonts, sizes and line widths are read at creation)."""
     return matplotlib.rc_context(STYLE)
@@ -75,6 +107,7 @@ def new_figure(width: float, height: float) -> Figure:
 def to_svg(fig: Figure) -> str:
     """The figure as SVG text: text as <text>, no date, stable ids."""
     buffer = io.StringIO()
+    _clean_texts(fig)
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "OpenSynth"})
     return buffer.getvalue()
@@ -83,6 +116,7 @@ def to_svg(fig: Figure) -> str:
 def to_png(fig: Figure, dpi: int = 150) -> bytes:
     """The figure as PNG bytes at ``dpi``."""
     buffer = io.BytesIO()
+    _clean_texts(fig)
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "OpenSynth"})
     return buffer.getvalue()
@@ -97,6 +131,7 @@ def _font(bold: bool):
 @lru_cache(maxsize=16384)
 def text_metrics(text: str, size: float = FONT_SIZE, bold: bool = False) -> tuple[float, float, float]:
     """Width, height and descent of one line of text in inches, as matplotlib lays it out."""
+    text = drawable(text)
     if not text:
         return 0.0, 0.0, 0.0
     font = _font(bold)
@@ -129,8 +164,9 @@ class TextBatch(Artist):
         self._anchors = {ha: Text(0, 0, "", ha=ha, transform=IdentityTransform()) for ha in _ANCHOR_HA}
 
     def add(self, x, y, text, *, ha="left", bold=False, size=FONT_SIZE, color=INK) -> None:
+        text = drawable(text) if text else ""
         if text:
-            self.items.append((float(x), float(y), str(text), ha, bool(bold), float(size), color))
+            self.items.append((float(x), float(y), text, ha, bool(bold), float(size), color))
 
     def texts(self) -> list[str]:
         return [item[2] for item in self.items]

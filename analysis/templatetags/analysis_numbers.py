@@ -1,4 +1,9 @@
-"""Number formatting for the analysis pages."""
+"""Number formatting for the analysis pages.
+
+Every filter shows an em dash (or nothing, for ``seconds``) for a value that is not a finite
+number: a failed analysis has no summary, and a template's missing key arrives as ``''``; one
+absent number must never take a page down.
+"""
 
 import math
 
@@ -6,38 +11,47 @@ from django import template
 
 register = template.Library()
 
+MISSING = "—"
+
+
+def _number(value) -> float | None:
+    """The value as a finite float, or None for None, '', text, NaN and infinities."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
 
 @register.filter
 def num(value, digits: int = 2) -> str:
     """A number with ``digits`` decimals; an em dash when there is none."""
-    if value is None or value == "":
-        return "—"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(number):
-        return "—"
+    number = _number(value)
+    if number is None:
+        return MISSING
     return f"{number:.{int(digits)}f}"
 
 
 @register.filter
 def pval(value) -> str:
-    if value is None:
-        return "—"
-    number = float(value)
+    number = _number(value)
+    if number is None:
+        return MISSING
     return "< 0.001" if number < 0.001 else f"{number:.3f}"
 
 
 @register.filter
 def percent(value) -> str:
     """I² and weights arrive in percent already."""
-    return "—" if value is None else f"{float(value):.1f}%"
+    number = _number(value)
+    return MISSING if number is None else f"{number:.1f}%"
 
 
 @register.filter
 def seconds(value) -> str:
-    if value is None:
+    number = _number(value)
+    if number is None:
         return ""
-    value = float(value)
-    return f"{value:.0f} s" if value < 120 else f"{value / 60:.0f} min"
+    return f"{number:.0f} s" if number < 120 else f"{number / 60:.0f} min"

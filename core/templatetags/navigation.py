@@ -1,12 +1,11 @@
 """The navigation between a review's stages."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 register = template.Library()
 
-# (key, label, URL name). A stage whose pages have not been installed yet shows
-# greyed out instead of linking to a 404; it lights up once its URL exists.
+# (key, label, URL name)
 REVIEW_STAGES = [
     ("overview", "Overview", "reviews:detail"),
     ("references", "References", "reviews:references"),
@@ -21,15 +20,16 @@ REVIEW_STAGES = [
 
 @register.inclusion_tag("core/_stage_nav.html")
 def review_stage_nav(review, current: str = "", membership=None):
-    stages = []
-    for key, label, url_name in REVIEW_STAGES:
-        try:
-            url = reverse(url_name, kwargs={"review_id": review.pk})
-        except NoReverseMatch:
-            url = None
-        stages.append({"key": key, "label": label, "url": url, "current": key == current})
-    is_owner = membership is not None and membership.role == "owner"
-    if is_owner:
+    stages = [
+        {
+            "key": key,
+            "label": label,
+            "url": reverse(url_name, kwargs={"review_id": review.pk}),
+            "current": key == current,
+        }
+        for key, label, url_name in REVIEW_STAGES
+    ]
+    if membership is not None and membership.role == "owner":
         stages.append(
             {
                 "key": "settings",

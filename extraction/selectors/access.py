@@ -9,10 +9,10 @@ from extraction.models import (
     Extraction,
     ExtractionField,
     ExtractionKind,
-    ExtractionStatus,
     Outcome,
     Study,
 )
+from extraction.rules import DUAL, both_copies_done, is_dual
 from reviews.models import Role
 from reviews.selectors import review_for_user
 
@@ -55,10 +55,9 @@ def may_see_extraction(*, extraction: Extraction, user, membership) -> bool:
     """Dual extraction is blind: another extractor's copy shows only once both copies are done."""
     if extraction.kind == ExtractionKind.FINAL or extraction.extractor_id == user.pk:
         return True
-    copies = list(
+    return both_copies_done(
         extraction.study.extractions.filter(kind=ExtractionKind.INDEPENDENT).values_list("status", flat=True)
     )
-    return len(copies) == 2 and all(status == ExtractionStatus.DONE for status in copies)
 
 
 def extraction_of(*, study: Study, extraction_id: int, user, membership) -> Extraction:
@@ -78,8 +77,17 @@ def final_extraction(*, study: Study) -> Extraction | None:
     return study.extractions.filter(kind=ExtractionKind.FINAL).select_related("study__review").first()
 
 
+def may_start_extraction(*, study: Study, own: Extraction | None) -> bool:
+    """Whether a reviewer without a copy may start one: always, unless both dual places are taken."""
+    if own is not None:
+        return False
+    if not is_dual(study.review.extractions_per_study):
+        return True
+    return study.extractions.filter(kind=ExtractionKind.INDEPENDENT).count() < DUAL
+
+
 def own_extraction(*, study: Study, user) -> Extraction | None:
     """The copy this user works on, if it exists (the shared one when one extraction is required)."""
-    if study.review.extractions_per_study == 2:
+    if is_dual(study.review.extractions_per_study):
         return study.extractions.filter(kind=ExtractionKind.INDEPENDENT, extractor=user).first()
     return final_extraction(study=study)

@@ -202,11 +202,3 @@ def ipd_rows(*, review_id: int, study_ids=None) -> list[dict]:
         row.update(_study_columns(fields, values.get(patient.study_id, {})))
         rows.append(row)
     return rows
-
-
-def studies_with_ipd(*, review_id: int) -> list[int]:
-    return list(
-        Study.objects.filter(review_id=review_id, patients__isnull=False)
-        .values_list("pk", flat=True)
-        .distinct()
-    )

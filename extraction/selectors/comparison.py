@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from extraction.models import ExtractionKind, Study
+from extraction.rules import DUAL
 
 from .sheet import display, extraction_sheet, sheet_layout, values_of
 from .studies import StudyStatus
@@ -52,7 +53,7 @@ def compare(*, study: Study) -> dict:
     """The two copies cell by cell (cells neither filled are left out), with the consensus where it exists."""
     copies = _copies(study)
     final = study.extractions.filter(kind=ExtractionKind.FINAL).first()
-    first, second = (values_of(copies[0]), values_of(copies[1])) if len(copies) == 2 else ({}, {})
+    first, second = (values_of(copies[0]), values_of(copies[1])) if len(copies) == DUAL else ({}, {})
     consensus = values_of(final)
     rows = []
     for section, _, cell in sheet_layout(study=study).cells():
@@ -102,7 +103,7 @@ def review_agreement(*, studies) -> list[dict]:
     rows = []
     for study in studies:
         if getattr(study, "status", None) in (StudyStatus.AWAITING_CONSENSUS, StudyStatus.COMPLETE):
-            if len(_copies(study)) == 2:
+            if len(_copies(study)) == DUAL:
                 rows += compare(study=study)["cells"]
     return agreement(rows)
 

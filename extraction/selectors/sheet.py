@@ -7,7 +7,6 @@ from extraction.models import (
     ExtractedValue,
     Extraction,
     ExtractionField,
-    FieldKind,
     FieldLevel,
     Outcome,
     OutcomeKind,
@@ -154,11 +153,3 @@ def fill(sheet: Sheet, values: dict[str, ExtractedValue]) -> Sheet:
 def extraction_sheet(*, extraction: Extraction | None, study: Study) -> Sheet:
     """The sheet of one extraction, every cell with its value and version."""
     return fill(sheet_layout(study=study), values_of(extraction))
-
-
-INPUT_KINDS = {
-    FieldKind.NUMBER: "number",
-    FieldKind.TEXT: "text",
-    FieldKind.CHOICE: "choice",
-    FieldKind.YES_NO: "yes_no",
-}

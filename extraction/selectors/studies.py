@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q
 
 from extraction.models import ChangeLog, Extraction, ExtractionKind, ExtractionStatus, Study
+from extraction.rules import both_copies_done, is_dual
 from reviews.models import Review
 
 
@@ -26,7 +27,7 @@ def status_of(*, dual: bool, extractions) -> str:
         return StudyStatus.COMPLETE
     if dual:
         copies = [e for e in extractions if e.kind == ExtractionKind.INDEPENDENT]
-        if len(copies) == 2 and all(e.status == ExtractionStatus.DONE for e in copies):
+        if both_copies_done(e.status for e in copies):
             return StudyStatus.AWAITING_CONSENSUS
         if final is not None or any(e.value_count for e in copies):
             return StudyStatus.IN_PROGRESS
@@ -45,7 +46,7 @@ def studies_with_status(*, review) -> list[Study]:
         .prefetch_related(Prefetch("extractions", queryset=extractions), "records")
         .order_by("label", "id")
     )
-    dual = review.extractions_per_study == 2
+    dual = is_dual(review.extractions_per_study)
     for study in studies:
         copies = list(study.extractions.all())
         study.status = status_of(dual=dual, extractions=copies)
@@ -65,7 +66,7 @@ def study_status(*, study: Study) -> str:
     per_study = (
         Review.objects.filter(pk=study.review_id).values_list("extractions_per_study", flat=True).get()
     )
-    return status_of(dual=per_study == 2, extractions=list(extractions))
+    return status_of(dual=is_dual(per_study), extractions=list(extractions))
 
 
 def study_history(*, study: Study, user, limit: int = 500) -> list[ChangeLog]:

@@ -18,18 +18,16 @@ from extraction.models import (
     Outcome,
     Study,
 )
+from extraction.rules import DUAL, both_copies_done, is_dual
 from reviews.models import Review, ReviewMembership, Role, require_role_at_least
 
 from .common import StaleWrite, data_changed, log_change, require_role
 
-DUAL = 2
-
 
 def _dual(study: Study) -> bool:
     # Read from the database: the owner may have changed the setting since ``study.review`` was loaded.
-    return (
+    return is_dual(
         Review.objects.filter(pk=study.review_id).values_list("extractions_per_study", flat=True).get()
-        == DUAL
     )
 
 
@@ -56,8 +54,7 @@ def extraction_open(*, study: Study, user) -> Extraction:
 
 
 def both_independent_done(study: Study) -> bool:
-    statuses = list(independent_extractions(study).values_list("status", flat=True))
-    return len(statuses) == DUAL and all(s == ExtractionStatus.DONE for s in statuses)
+    return both_copies_done(independent_extractions(study).values_list("status", flat=True))
 
 
 def check_may_write(*, extraction: Extraction, user) -> None:
@@ -73,7 +70,7 @@ def check_may_write(*, extraction: Extraction, user) -> None:
     if extraction.kind == ExtractionKind.INDEPENDENT:
         if extraction.extractor_id != user.pk:
             raise PermissionDenied("This is another extractor's copy.")
-    elif per_study == DUAL:
+    elif is_dual(per_study):
         extractor_ids = {e.extractor_id for e in independent_extractions(extraction.study)}
         if role != Role.OWNER and user.pk not in extractor_ids:
             raise PermissionDenied("The consensus is made by the owner or the study's extractors.")

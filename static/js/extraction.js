@@ -1,11 +1,9 @@
 // The extraction sheet: move like a spreadsheet (arrows, Tab, Enter), save each cell as you leave it
 // through the REST API with the version it was based on, and show saving / saved / conflict per cell.
-(function () {
-  "use strict";
-  const table = document.getElementById("sheet");
-  if (!table || table.dataset.editable !== "true" || !table.dataset.valuesUrl) return;
+import { csrfHeaders } from "./lib/csrf.js";
+
+function startSheet(table) {
   const url = table.dataset.valuesUrl;
-  const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
 
   function grid() {
     return Array.from(table.querySelectorAll("tr.cells"))
@@ -93,7 +91,7 @@
       response = await fetch(url, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+        headers: csrfHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
         body: JSON.stringify({ cell: input.dataset.cell, value: value === "" ? null : value, based_on_version: Number(input.dataset.version || 0) }),
       });
     } catch (error) {
@@ -147,4 +145,7 @@
     input.value = button.dataset.use;
     save(input);
   });
-})();
+}
+
+const sheet = document.getElementById("sheet");
+if (sheet && sheet.dataset.editable === "true" && sheet.dataset.valuesUrl) startSheet(sheet);

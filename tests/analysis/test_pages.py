@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from analysis import services
 from analysis.models import Analysis
@@ -169,3 +170,42 @@ def test_api_creates_reads_and_changes_an_analysis(api_client_for, owner, viewer
         .json()
     )
     assert status["state"] == "recomputing" and status["result_version"] is None
+
+
+def test_a_failed_analysis_shows_its_error_in_its_row_and_the_dashboard_still_works(
+    client, owner, reviewer, viewer, review, built, analysis
+):
+    broken = services.analysis_create(
+        review=review,
+        user=owner,
+        outcome=built.outcome,
+        name="By a missing column",
+        subgroup="no_such_column",
+    )
+    assert services.recompute(analysis_id=broken.pk).status == "failed"
+    broken.refresh_from_db()
+    error = broken.current_result.error
+    assert error
+    for person in (owner, reviewer, viewer):
+        client.force_login(person)
+        for name in ("analysis:list", "analysis:table"):
+            response = client.get(reverse(name, kwargs={"review_id": review.pk}))
+            assert response.status_code == 200, (person, name)
+            page = response.content.decode()
+            failed_row = page.split(f'data-analysis="{broken.pk}"')[1].split("</tr>")[0]
+            assert 'data-state="failed"' in failed_row and "Failed:" in failed_row
+            assert str(escape(error))[:40] in failed_row
+            working_row = page.split(f'data-analysis="{analysis.pk}"')[1].split("</tr>")[0]
+            assert f"{analysis.current_result.numbers['summary']['estimate']:.2f}" in working_row
+        detail = client.get(
+            reverse("analysis:detail", kwargs={"review_id": review.pk, "analysis_id": broken.pk})
+        )
+        assert detail.status_code == 200
+
+
+@pytest.mark.parametrize("value", [None, "", "n/a", float("nan"), float("inf"), [], {}])
+def test_every_number_filter_shows_a_dash_for_a_missing_number(value):
+    from analysis.templatetags import analysis_numbers as filters
+
+    assert filters.num(value) == filters.pval(value) == filters.percent(value) == "—"
+    assert filters.num(value, 3) == "—" and filters.seconds(value) == ""

@@ -32,6 +32,7 @@ def test_keyboard_extraction_comparison_and_consensus(new_page, transactional_db
     page = new_page()
     sign_in(page, "rahul", PASSWORD)
     page.goto(f"/reviews/{review.pk}/studies/{study.pk}/")
+    page.get_by_role("button", name="Start extraction").click()
 
     # Rahul adds the two arms through the page.
     for label in ("IL-2", "Observation"):

@@ -74,8 +74,8 @@ def test_stale_arm_edit_is_a_conflict_shown_with_the_other_value(
     services.arm_update(arm=il2, user=owner, based_on_version=1, dose="6 MIU/m²")
     client.force_login(reviewer)
     response = client.post(
-        reverse("extraction:study_change", args=[review.pk, study.pk]),
-        {"action": "update_arm", "arm_id": il2.pk, "based_on_version": 1, "label": "IL-2", "dose": "9 MIU"},
+        reverse("extraction:study_update_arm", args=[review.pk, study.pk]),
+        {"arm_id": il2.pk, "based_on_version": 1, "label": "IL-2", "dose": "9 MIU"},
         follow=True,
     )
     page = response.content.decode()

@@ -94,8 +94,8 @@ def test_upload_through_the_api_and_the_page(api_client_for, client, review, stu
 
     client.force_login(reviewer)
     page = client.post(
-        reverse("extraction:study_change", args=[review.pk, study.pk]),
-        {"action": "upload_ipd", "file": SimpleUploadedFile("p.csv", b"arm,time,event\nIL-2,-3,1\n")},
+        reverse("extraction:study_upload_ipd", args=[review.pk, study.pk]),
+        {"file": SimpleUploadedFile("p.csv", b"arm,time,event\nIL-2,-3,1\n")},
         follow=True,
     ).content.decode()
     assert "line 2: time must be 0 or more" in page

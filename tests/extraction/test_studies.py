@@ -38,8 +38,8 @@ def test_a_record_of_another_review_cannot_be_linked(review, other_review, revie
     study = services.study_create(review=review, user=reviewer, label="By hand 2020")
     client.force_login(reviewer)
     response = client.post(
-        reverse("extraction:study_change", args=[review.pk, study.pk]),
-        {"action": "link_record", "record_id": foreign.pk},
+        reverse("extraction:study_link_record", args=[review.pk, study.pk]),
+        {"record_id": foreign.pk},
         follow=True,
     )
     assert "No such record in this review" in response.content.decode()

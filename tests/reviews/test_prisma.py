@@ -240,3 +240,18 @@ def test_page_downloads_and_counts_entered_by_the_owner(client, api_client_for, 
     assert (
         api_client_for(viewer).get(f"/api/reviews/{review.pk}/prisma/").json()["databases"]["screened"] == 15
     )
+
+
+def test_a_source_name_with_dollar_signs_is_drawn_as_plain_text(client, review, owner, viewer):
+    """matplotlib would read ``$…$`` as math and fail; every member still gets the diagram."""
+    name = r"Embase $\foo{$ export"
+    source = add_import(review, owner, name, SourceKind.DATABASE)
+    add_records(review, 3, source=source, status=S.TITLE_ABSTRACT)
+    client.force_login(viewer)
+    svg = client.get(reverse("reviews:prisma_download", kwargs={"review_id": review.pk, "fmt": "svg"}))
+    assert svg.status_code == 200
+    assert f"{name} (n = 3)".replace("&", "&amp;") in svg.content.decode()
+    png = client.get(reverse("reviews:prisma_download", kwargs={"review_id": review.pk, "fmt": "png"}))
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    download = client.get(f"/reviews/{review.pk}/downloads/prisma.svg")
+    assert download.status_code == 200 and name in download.content.decode()

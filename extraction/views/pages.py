@@ -1,4 +1,4 @@
-"""HTML pages of extraction: studies, the extraction form, a study's sheet, the consensus, the history.
+"""HTML pages of extraction: studies, the extraction form, the consensus, the history (the study page: ``study``).
 
 Thin: access through selectors, writes through services. Cells are saved by the
 page's script through the REST API (one request per cell, with its version).
@@ -6,13 +6,13 @@ page's script through the REST API (one request per cell, with its version).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from extraction import selectors, services
-from extraction.models import ExtractionKind, ExtractionStatus, FieldKind, FieldLevel, OutcomeKind
+from extraction.models import ExtractionStatus, FieldKind, FieldLevel, OutcomeKind
 from extraction.services.values import both_independent_done
 from reviews.models import Record, RecordStatus, Role
 from reviews.selectors import review_for_user
@@ -142,135 +142,6 @@ def _int(text) -> int:
         return int(text)
     except (TypeError, ValueError):
         return 0
-
-
-@login_required
-def study(request, review_id: int, study_id: int):
-    """The study's sheet: one's own copy (reviewers) or the final values (viewers, or after completion)."""
-    review, membership, the_study = selectors.study_for_user(
-        user=request.user, review_id=review_id, study_id=study_id
-    )
-    can_extract = membership.has_at_least(Role.REVIEWER)
-    extraction, notice = None, ""
-    if can_extract:
-        try:
-            extraction = services.extraction_open(study=the_study, user=request.user)
-        except ValidationError as error:
-            notice = " ".join(error.messages)
-    if extraction is None:
-        extraction = selectors.final_extraction(study=the_study)
-    editable = bool(
-        can_extract
-        and extraction is not None
-        and extraction.status != ExtractionStatus.DONE
-        and (extraction.kind == ExtractionKind.INDEPENDENT or review.extractions_per_study == 1)
-    )
-    sheet = selectors.extraction_sheet(extraction=extraction, study=the_study)
-    dual = review.extractions_per_study == 2
-    return render(
-        request,
-        "extraction/study.html",
-        {
-            "review": review,
-            "membership": membership,
-            "stage": "extraction",
-            "study": the_study,
-            "extraction": extraction,
-            "sheet": sheet,
-            "editable": editable,
-            "can_extract": can_extract,
-            "is_owner": membership.role == Role.OWNER,
-            "notice": notice,
-            "dual": dual,
-            "comparison_open": dual and both_independent_done(the_study),
-            "status_label": selectors.StudyStatus.LABELS[selectors.study_status(study=the_study)],
-            "records": the_study.records.all(),
-            "patients": the_study.patients.count(),
-            "values_url": reverse(
-                "api-extraction-values",
-                kwargs={"review_id": review.pk, "study_id": the_study.pk, "extraction_id": extraction.pk},
-            )
-            if extraction
-            else "",
-        },
-    )
-
-
-@login_required
-@require_POST
-def study_change(request, review_id: int, study_id: int):
-    """The study page's forms: arms, comparisons, reports, done/reopen, patient data (reviewers)."""
-    review, membership, the_study = selectors.study_for_user(
-        user=request.user, review_id=review_id, study_id=study_id, min_role=Role.REVIEWER
-    )
-    action, post = request.POST.get("action"), request.POST
-    try:
-        if action == "add_arm":
-            services.arm_create(
-                study=the_study,
-                user=request.user,
-                label=post.get("label", ""),
-                intervention=post.get("intervention", ""),
-                dose=post.get("dose", ""),
-                n_randomised=post.get("n_randomised") or None,
-            )
-        elif action == "update_arm":
-            arm = selectors.arm_of(study=the_study, arm_id=_int(post.get("arm_id")))
-            changes = {name: post.get(name, "") for name in services.structure.ARM_ATTRIBUTES}
-            services.arm_update(
-                arm=arm, user=request.user, based_on_version=_int(post.get("based_on_version")), **changes
-            )
-        elif action == "delete_arm":
-            arm = selectors.arm_of(study=the_study, arm_id=_int(post.get("arm_id")))
-            services.arm_delete(arm=arm, user=request.user)
-        elif action == "add_comparison":
-            services.comparison_create(
-                study=the_study,
-                user=request.user,
-                experimental_id=_int(post.get("experimental_id")),
-                control_id=_int(post.get("control_id")),
-            )
-        elif action == "link_record":
-            services.study_link_record(
-                study=the_study, record_id=_int(post.get("record_id")), user=request.user
-            )
-        elif action in ("complete", "reopen"):
-            extraction = selectors.extraction_of(
-                study=the_study,
-                extraction_id=_int(post.get("extraction_id")),
-                user=request.user,
-                membership=membership,
-            )
-            done = services.extraction_complete if action == "complete" else services.extraction_reopen
-            done(extraction=extraction, user=request.user)
-        elif action == "upload_ipd":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise ValidationError("Choose a CSV file to upload.")
-            count = services.ipd_replace(study=the_study, user=request.user, upload=upload)
-            messages.success(request, f"{count} patients stored; any earlier upload was replaced.")
-            return _to_study(the_study)
-        elif action == "delete_study":
-            if membership.role != Role.OWNER:
-                raise PermissionDenied("Only owners remove studies.")
-            services.study_delete(study=the_study, user=request.user)
-            messages.success(request, f"Study “{the_study.label}” removed.")
-            return redirect("extraction:studies", review_id=review.pk)
-        else:
-            raise ValidationError("Unknown change.")
-    except services.StaleWrite as conflict:
-        theirs = conflict.current_value or {}
-        shown = ", ".join(f"{k}: {v if v not in (None, '') else '—'}" for k, v in theirs.items())
-        messages.error(
-            request,
-            f"{conflict.updated_by} changed this arm while you edited it; yours was not saved. Now: {shown}. "
-            "Enter your change again if it still applies.",
-        )
-    except ValidationError as error:
-        _error(request, error)
-    else:
-        messages.success(request, "Saved.")
-    return _to_study(the_study)
 
 
 @login_required
