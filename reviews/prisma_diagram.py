@@ -12,7 +12,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from core.figures import clean_texts, plain_text
+from figure_text import clean_texts, plain_text
 
 WIDTH, HEIGHT = 16.0, 12.0  # drawing units = inches
 BOX_COLOUR, EDGE, HEADER = "#ffffff", "#1d2733", "#dbe6f3"

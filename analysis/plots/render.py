@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 from functools import lru_cache
 
 import matplotlib
@@ -17,6 +16,8 @@ from matplotlib.font_manager import FontProperties, findfont, get_font  # noqa: 
 from matplotlib.ft2font import LoadFlags  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.transforms import IdentityTransform  # noqa: E402
+
+from figure_text import PLAIN_TEXT, clean_texts, drawable  # noqa: E402
 
 FONT_FAMILY = "DejaVu Sans"
 FONT_SIZE = 8.0
@@ -43,10 +44,8 @@ STYLE = {
     "lines.solid_capstyle": "butt",
     "legend.fontsize": FONT_SIZE,
     "legend.frameon": False,
-    # What users type is drawn as plain text, never read as math or LaTeX: the same rule as
-    # core.figures.PLAIN_TEXT, which plots may not import (they import no app); a test keeps them equal.
-    "text.parse_math": False,
-    "text.usetex": False,
+    # What users type is drawn as plain text, never read as math or LaTeX.
+    **PLAIN_TEXT,
     "svg.fonttype": "none",  # text stays text: searchable, selectable, small
     "svg.hashsalt": "opensynth",  # stable element ids, so equal input gives equal bytes
     "svg.image_inline": True,
@@ -65,34 +64,6 @@ LIGHT_GREY = "#bdbdbd"
 ARM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
-REPLACEMENT = "\ufffd"
-
-
-def drawable(text: str) -> str:
-    """The text without control characters (line breaks and tabs kept) and with unencodable ones replaced.
-
-    FreeType cannot measure a lone surrogate and XML cannot hold control characters. The same
-    rule as core.figures.drawable (for the PRISMA diagram); a test keeps the two equal.
-    """
-    kept = []
-    for character in str(text):
-        category = unicodedata.category(character)
-        if category == "Cc" and character not in "\n\t":
-            continue
-        if category == "Cs" or character in "\ufffe\uffff":
-            kept.append(REPLACEMENT)
-        else:
-            kept.append(character)
-    return "".join(kept)
-
-
-def _clean_texts(fig: Figure) -> None:
-    for artist in fig.findobj(Text):
-        text = artist.get_text()
-        if text and drawable(text) != text:
-            artist.set_text(drawable(text))
-
-
 def style():
     """The context every figure is built in (fonts, sizes and line widths are read at creation)."""
     return matplotlib.rc_context(STYLE)
@@ -107,7 +78,7 @@ def new_figure(width: float, height: float) -> Figure:
 def to_svg(fig: Figure) -> str:
     """The figure as SVG text: text as <text>, no date, stable ids."""
     buffer = io.StringIO()
-    _clean_texts(fig)
+    clean_texts(fig)
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "OpenSynth"})
     return buffer.getvalue()
@@ -116,7 +87,7 @@ def to_svg(fig: Figure) -> str:
 def to_png(fig: Figure, dpi: int = 150) -> bytes:
     """The figure as PNG bytes at ``dpi``."""
     buffer = io.BytesIO()
-    _clean_texts(fig)
+    clean_texts(fig)
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "OpenSynth"})
     return buffer.getvalue()

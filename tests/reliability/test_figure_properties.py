@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from analysis.engine import analyse_ipd, run_pooled_analysis
 from analysis.plots import bubble_plot, forest_plot, funnel_plot, km_plot, to_png, to_svg
 from analysis.plots.render import STYLE
-from core.figures import PLAIN_TEXT
+from figure_text import PLAIN_TEXT
 from reviews import prisma_diagram
 
 # A glyph the font lacks is drawn as a box; that is expected for arbitrary unicode.
@@ -172,9 +172,12 @@ def test_prisma_diagram(sources, reasons):
 
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(st.characters(), max_size=30))
-def test_figures_and_prisma_clean_text_alike(text):
-    from analysis.plots.render import drawable as figure_drawable
-    from core.figures import drawable
+def test_any_text_becomes_drawable(text):
+    import unicodedata
 
-    assert figure_drawable(text) == drawable(text)
+    from figure_text import drawable
+
+    cleaned = drawable(text)
+    assert all(unicodedata.category(c) not in ("Cc", "Cs") or c in "\n\t" for c in cleaned)
+    assert drawable(cleaned) == cleaned
     TRIED["text cleaning"] += 1

@@ -3,8 +3,8 @@
 matplotlib reads ``$…$`` as math (and ``usetex`` would hand text to LaTeX), so a study
 label, source name or title holding dollar signs would be parsed and could fail to draw.
 Control characters and lone surrogates cannot be measured by FreeType nor written in XML,
-so they are dropped or replaced before drawing. This module imports no Django and no app;
-analysis.plots.render holds the same rule (plots import no app) and a test keeps the two equal.
+so they are dropped or replaced before drawing. This package is not an app and imports no
+Django, so both the plots (which import no app) and the PRISMA diagram in reviews can use it.
 """
 
 import unicodedata
