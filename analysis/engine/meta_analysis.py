@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .effect_sizes import EffectSizes, back_transform, compute_effect_sizes
-from .errors import InputError
+from .errors import EngineError, InputError
 from .io import json_safe, rows_from, study_label
 from .moderators import design_matrix, level_name, meta_regression, test_of_subgroup_differences
 from .pooling import (
@@ -20,6 +20,34 @@ from .pooling import (
     pool_peto,
 )
 from .small_study import egger_test, leave_one_out_rows
+
+# Parts of an analysis that may be not applicable to some data while the rest of it stands.
+PART_NAMES = {
+    "egger": "Egger's test",
+    "leave_one_out": "Leave-one-out analysis",
+    "subgroups": "Subgroup analysis",
+    "moderators": "Meta-regression",
+}
+
+
+def _part(name: str, compute, not_applicable: dict[str, str], *, requested: bool):
+    """Run one optional part; an exception marks it not applicable (with the reason) and gives None.
+
+    A part the analysis asks for by name (a subgroup column, moderators: ``requested``) still
+    refuses data the reviewer can fix: an EngineError names the problem and fails the analysis.
+    Anything else inside a part (a singular matrix, an overflow) leaves the rest of the analysis
+    standing, so one part can never keep a whole analysis from being stored.
+    """
+    try:
+        return compute()
+    except Exception as error:
+        if requested and isinstance(error, EngineError):
+            raise
+        reason = str(error) or type(error).__name__
+        if not isinstance(error, EngineError):
+            reason = f"{type(error).__name__}: {reason}"
+        not_applicable[name] = reason
+        return None
 
 
 def pool_effects(effects: EffectSizes, method: str, test: str = "z", level: float = 95.0) -> PooledEstimate:
@@ -97,28 +125,54 @@ def run_pooled_analysis(
     result["summary"] = _summary(overall, effects)
     result["studies"] = _study_rows(effects, overall, level)
 
+    not_applicable: dict[str, str] = {}
     if subgroup:
-        result.update(_subgroups(rows, subgroup, measure, method, test, level, notes))
+        between = _part(
+            "subgroups",
+            lambda: _subgroups(rows, subgroup, measure, method, test, level, notes),
+            not_applicable,
+            requested=True,
+        )
+        result.update(between or {})
     if mods:
         if method not in INVERSE_VARIANCE_METHODS:
             raise InputError(
                 f"meta-regression needs an inverse-variance method (FE, REML, ...), not {method}"
             )
-        X, names = design_matrix(effects.rows, mods, effects.studies)
-        regression = meta_regression(effects.yi, effects.vi, X, names, method, test, level)
-        # the residual heterogeneity replaces the intercept-only model's at the top level
-        result.update(regression.as_dict())
-        for key in ("estimate", "se", "statistic", "pval", "ci_lower", "ci_upper", "pi_lower", "pi_upper"):
-            result.pop(key, None)
-        for key in [k for k in result if k.startswith(("tau2_ci", "i2_ci", "h2_ci"))]:
-            result.pop(key)
-        result.pop("summary")
-        for row, weight in zip(result["studies"], regression.weights, strict=True):
-            row["weight"] = float(weight)
+        regression = _part(
+            "moderators",
+            lambda: meta_regression(
+                effects.yi,
+                effects.vi,
+                *design_matrix(effects.rows, mods, effects.studies),
+                method,
+                test,
+                level,
+            ),
+            not_applicable,
+            requested=True,
+        )
+        if regression is not None:
+            _replace_with_regression(result, regression)
     if egger:
-        result["egger"] = egger_test(effects.yi, effects.vi).as_dict()
+        test_result = _part(
+            "egger", lambda: egger_test(effects.yi, effects.vi), not_applicable, requested=False
+        )
+        if test_result is not None:
+            result["egger"] = test_result.as_dict()
     if leave_one_out_analysis:
-        result["leave_one_out"] = leave_one_out(effects, method, test, level)
+        rows_left_out = _part(
+            "leave_one_out",
+            lambda: leave_one_out(effects, method, test, level),
+            not_applicable,
+            requested=False,
+        )
+        if rows_left_out is not None:
+            result["leave_one_out"] = rows_left_out
+    for name, reason in not_applicable.items():
+        notes.append(f"{PART_NAMES[name]} not applicable: {reason}")
+    if not_applicable:
+        result["not_applicable"] = not_applicable
     if measure == "PFT":
         warnings.append(
             "Freeman-Tukey (PFT) results are back-transformed with the harmonic mean of the sample sizes; "
@@ -127,6 +181,18 @@ def run_pooled_analysis(
     result["warnings"] = warnings
     result["notes"] = notes
     return json_safe(result)
+
+
+def _replace_with_regression(result: dict, regression) -> None:
+    """The residual heterogeneity of the meta-regression replaces the intercept-only model's at the top level."""
+    result.update(regression.as_dict())
+    for key in ("estimate", "se", "statistic", "pval", "ci_lower", "ci_upper", "pi_lower", "pi_upper"):
+        result.pop(key, None)
+    for key in [k for k in result if k.startswith(("tau2_ci", "i2_ci", "h2_ci"))]:
+        result.pop(key)
+    result.pop("summary")
+    for row, weight in zip(result["studies"], regression.weights, strict=True):
+        row["weight"] = float(weight)
 
 
 def _drop_rows_missing(rows: list[dict], columns: list[str], warnings: list[str]) -> list[dict]:

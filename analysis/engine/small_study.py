@@ -11,6 +11,9 @@ import numpy as np
 from .errors import InputError
 from .pooling import PooledEstimate, two_sided_pval
 
+# Fewer studies leave no residual degree of freedom for the regression (and a funnel shows no shape).
+MIN_STUDIES_FOR_SMALL_STUDY_TESTS = 3
+
 
 @dataclass(frozen=True)
 class EggerTest:
@@ -38,9 +41,12 @@ def egger_test(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
     """metafor's ``regtest(model="lm", predictor="sei")``: ``lm(yi ~ sei, weights = 1/vi)``, t-test of sei."""
     yi, vi = np.asarray(yi, float), np.asarray(vi, float)
     k = yi.size
-    if k < 3:
-        raise InputError(f"Egger's test needs at least 3 studies; found {k}")
+    if k < MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
+        raise InputError(f"at least {MIN_STUDIES_FOR_SMALL_STUDY_TESTS} studies are needed; found {k}")
     sei = np.sqrt(vi)
+    if np.ptp(sei) <= 1e-10 * float(np.max(sei)):
+        # The regressor is constant: its column and the intercept's are collinear.
+        raise InputError("the studies need different precisions; every study has the same standard error")
     w = 1.0 / vi
     X = np.column_stack([np.ones(k), sei])
     WX = X * w[:, None]

@@ -92,15 +92,9 @@ def _pooled(analysis: Analysis, rows: list[dict], measure: str) -> dict:
         "mods": list(analysis.moderators or []) or None,
         "level": LEVEL,
     }
-    want_egger = len(rows) >= 3 and analysis.method not in ("MH", "PETO")
-    try:
-        return engine.run_pooled_analysis(rows, egger=want_egger, **options)
-    except engine.InputError as error:
-        if not (want_egger and str(error).startswith("Egger")):
-            raise
-    result = engine.run_pooled_analysis(rows, egger=False, **options)
-    result["warnings"].append("Egger's test left out: fewer than 3 studies with an effect size")
-    return result
+    # Egger's test on each analysis that can have one; the engine says when it is not applicable.
+    want_egger = analysis.method not in ("MH", "PETO")
+    return engine.run_pooled_analysis(rows, egger=want_egger, **options)
 
 
 def engine_rows(kind: str, rows: list[dict]) -> list[dict]:
