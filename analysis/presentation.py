@@ -8,6 +8,7 @@ import logging
 
 from django.core.cache import cache
 
+from analysis.engine import MIN_STUDIES_FOR_SMALL_STUDY_TESTS
 from analysis.models import Analysis, ResultStatus
 from analysis.selectors import AnalysisStatus, summary_of
 from analysis.services.compute import engine_rows
@@ -68,7 +69,7 @@ def figures(analysis: Analysis, numbers: dict, input_rows: dict) -> dict:
         "bubbles": [],
         "km": "",
     }
-    if numbers.get("studies") and len(numbers["studies"]) >= 3:
+    if len(numbers.get("studies") or []) >= MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
         out["funnel"] = _plot("funnel_plot", numbers)
     if numbers.get("moderators"):
         for moderator in analysis.moderators or []:

@@ -4,6 +4,7 @@ meta-regression, small-study tests (and, from .survival, Cox and Kaplan-Meier).
 Pure Python on numpy/scipy: no Django import anywhere under this package.
 """
 
+from .constants import MIN_STUDIES_FOR_SMALL_STUDY_TESTS, Z_975
 from .effect_sizes import MEASURES, EffectSizes, back_transform, compute_effect_sizes
 from .errors import ConvergenceError, EngineError, InputError
 from .heterogeneity import q_profile_interval
@@ -26,7 +27,9 @@ pool = pool_inverse_variance
 __all__ = [
     "MEASURES",
     "METHODS",
+    "MIN_STUDIES_FOR_SMALL_STUDY_TESTS",
     "TAU2_METHODS",
+    "Z_975",
     "ConvergenceError",
     "EffectSizes",
     "EggerTest",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 RATIO_LABELS = {"OR": "odds ratio", "RR": "risk ratio", "HR": "hazard ratio"}
 
 
@@ -15,10 +17,15 @@ def _number(value, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
-def _pval(value) -> str:
-    if value is None:
-        return "-"
-    return "<0.0001" if value < 1e-4 else f"{value:.4f}"
+def p_text(p: float | None) -> str:
+    """A p-value as every page, figure, download and report writes it: 'p < 0.001', 'p = 0.004', 'p = 0.39'."""
+    if p is None or not math.isfinite(p):
+        return "p = NA"
+    if p < 0.001:
+        return "p < 0.001"
+    if p < 0.01:
+        return f"p = {p:.3f}"
+    return f"p = {p:.2f}"
 
 
 def _interval(lower, upper) -> str:
@@ -44,17 +51,17 @@ def format_text(result: dict) -> str:
         lines.append("")
     if "moderators" in result:
         lines.append(f"Meta-regression (k = {result['k']}):")
-        lines.append(f"{'coefficient':<20}  {'estimate':>10}  {'se':>8}  {'p':>8}")
+        lines.append(f"{'coefficient':<20}  {'estimate':>10}  {'se':>8}  {'p':>10}")
         for name, m in result["moderators"].items():
             lines.append(
-                f"{name:<20}  {_number(m['estimate']):>10}  {_number(m['se']):>8}  {_pval(m['pval']):>8}"
+                f"{name:<20}  {_number(m['estimate']):>10}  {_number(m['se']):>8}  {p_text(m['pval']):>10}"
             )
-        lines.append(f"QM = {_number(result['qm'])} (df {result['qm_df']}), p = {_pval(result['qm_pval'])}")
+        lines.append(f"QM = {_number(result['qm'])} (df {result['qm_df']}), {p_text(result['qm_pval'])}")
         lines.append(f"R² = {_number(result['r2'], 2)}%")
     else:
         lines.append(
             f"Pooled estimate {_number(result['estimate'])} (se {_number(result['se'])}), "
-            f"CI {_interval(result['ci_lower'], result['ci_upper'])}, p = {_pval(result['pval'])}"
+            f"CI {_interval(result['ci_lower'], result['ci_upper'])}, {p_text(result['pval'])}"
         )
         if result.get("tau2") is not None:
             lines.append(f"Prediction interval {_interval(result.get('pi_lower'), result.get('pi_upper'))}")
@@ -71,7 +78,7 @@ def format_text(result: dict) -> str:
                 )
             )
     heterogeneity = (
-        f"Heterogeneity: Q = {_number(result['q'])} (df {result['q_df']}), p = {_pval(result['q_pval'])}"
+        f"Heterogeneity: Q = {_number(result['q'])} (df {result['q_df']}), {p_text(result['q_pval'])}"
     )
     if result.get("i2") is not None:
         heterogeneity += f", I² = {_number(result['i2'], 2)}%"
@@ -91,12 +98,12 @@ def format_text(result: dict) -> str:
             )
         lines.append(
             f"Test of subgroup differences: Q = {_number(result['q_between'])} "
-            f"(df {result['df_between']}), p = {_pval(result['q_between_pval'])}"
+            f"(df {result['df_between']}), {p_text(result['q_between_pval'])}"
         )
     if "egger" in result:
         egger = result["egger"]
         lines.append(
-            f"Egger's test: t = {_number(egger['statistic'])} (df {egger['df']}), p = {_pval(egger['pval'])}"
+            f"Egger's test: t = {_number(egger['statistic'])} (df {egger['df']}), {p_text(egger['pval'])}"
         )
     for title, items in (("Warnings", result.get("warnings")), ("Notes", result.get("notes"))):
         if items:

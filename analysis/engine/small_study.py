@@ -8,11 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .constants import MIN_STUDIES_FOR_SMALL_STUDY_TESTS
 from .errors import InputError
 from .pooling import PooledEstimate, two_sided_pval
-
-# Fewer studies leave no residual degree of freedom for the regression (and a funnel shows no shape).
-MIN_STUDIES_FOR_SMALL_STUDY_TESTS = 3
 
 
 @dataclass(frozen=True)

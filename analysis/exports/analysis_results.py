@@ -14,6 +14,7 @@ import json
 from django.utils.text import slugify
 
 from analysis import selectors
+from analysis.engine import MIN_STUDIES_FOR_SMALL_STUDY_TESTS
 from analysis.models import Analysis, AnalysisResult, ResultStatus
 from analysis.services.compute import engine_rows
 
@@ -235,8 +236,8 @@ def figure(analysis: Analysis, result: AnalysisResult, name: str, fmt: str) -> b
             shown, data_rows=None if numbers.get("per_trial") else rows, title=analysis.name
         )
     elif name == "funnel":
-        if len(numbers.get("studies") or []) < 3:
-            raise NotExportable("A funnel plot needs at least 3 studies.")
+        if len(numbers.get("studies") or []) < MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
+            raise NotExportable(f"A funnel plot needs at least {MIN_STUDIES_FOR_SMALL_STUDY_TESTS} studies.")
         fig = plots.funnel_plot(numbers)
     elif name == "km":
         one_stage = numbers.get("one_stage") or {}
@@ -253,7 +254,7 @@ def figure(analysis: Analysis, result: AnalysisResult, name: str, fmt: str) -> b
 def available_figures(analysis: Analysis, result: AnalysisResult) -> list[str]:
     numbers = result.numbers or {}
     names = ["forest"]
-    if len(numbers.get("studies") or []) >= 3:
+    if len(numbers.get("studies") or []) >= MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
         names.append("funnel")
     if (numbers.get("one_stage") or {}).get("km_curves"):
         names.append("km")

@@ -4,6 +4,8 @@ import math
 
 from django import template
 
+from analysis.engine.report import p_text
+
 register = template.Library()
 
 
@@ -23,10 +25,10 @@ def num(value, digits: int = 2) -> str:
 
 @register.filter
 def pval(value) -> str:
-    if value is None:
+    """'p < 0.001', 'p = 0.004', 'p = 0.39' (the formatter of every figure and report)."""
+    if value is None or value == "":
         return "—"
-    number = float(value)
-    return "< 0.001" if number < 0.001 else f"{number:.3f}"
+    return p_text(float(value))
 
 
 @register.filter
