@@ -245,6 +245,20 @@ class PooledResult:
     def is_subgroup_level(self) -> bool:
         return self.measure is None
 
+    @property
+    def one_stage(self) -> CoxResult | None:
+        """The one-stage Cox analysis stored beside a two-stage one (patient-level data)."""
+        return CoxResult.from_json(self.extra.get("one_stage"))
+
+    @property
+    def per_trial(self) -> list[dict] | None:
+        """A two-stage analysis's per-trial Cox estimates (the first stage)."""
+        return self.extra.get("per_trial")
+
+    @property
+    def interactions(self) -> list[dict]:
+        return self.extra.get("interactions") or []
+
     def to_json(self) -> dict:
         out: dict[str, Any] = {}
         if not self.is_subgroup_level:
@@ -295,4 +309,122 @@ class PooledResult:
             egger=SmallStudyTest.from_json(data.get("egger")),
             not_applicable=dict(data.get("not_applicable") or {}),
             extra={k: v for k, v in data.items() if k not in named},
+        )
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A result read from JSON whose key order and unnamed keys are kept, so it writes back unchanged.
+
+    The patient-level results vary in shape with the options (an interaction test, KM times,
+    a comparison of more than two arms); ``keys`` remembers which keys the JSON had, in order.
+    """
+
+    extra: dict = field(default_factory=dict, kw_only=True)
+    keys: tuple[str, ...] = field(default=(), kw_only=True, compare=False, repr=False)
+
+    def _value_json(self, name: str):
+        value = getattr(self, name)
+        if isinstance(value, list):
+            return [item.to_json() if hasattr(item, "to_json") else item for item in value]
+        return value.to_json() if hasattr(value, "to_json") else value
+
+    def to_json(self) -> dict:
+        named = [f.name for f in fields(self) if f.name not in ("extra", "keys")]
+        order = self.keys or tuple(named) + tuple(self.extra)
+        out = {}
+        for key in order:
+            if key in self.extra:
+                out[key] = self.extra[key]
+            elif key in named:
+                out[key] = self._value_json(key)
+        return json_safe(out)
+
+    @classmethod
+    def from_json(cls, data: dict | None, **nested):
+        """``nested`` maps a field to the type its JSON (or each item of its list) is read with."""
+        if data is None:
+            return None
+        named = [f.name for f in fields(cls) if f.name not in ("extra", "keys")]
+        values = {}
+        for name in named:
+            value = data.get(name)
+            reader = nested.get(name)
+            if reader is not None and value is not None:
+                value = [reader(item) for item in value] if isinstance(value, list) else reader(value)
+            values[name] = value
+        extra = {k: v for k, v in data.items() if k not in named}
+        return cls(**values, extra=extra, keys=tuple(data))
+
+
+@dataclass(frozen=True)
+class CoxTerm(_Record):
+    """One coefficient of a Cox model: log HR, SE, HR with 95% CI and the Wald test."""
+
+    term: str | None = None
+    log_hr: float | None = None
+    se: float | None = None
+    hr: float | None = None
+    hr_ci_lower: float | None = None
+    hr_ci_upper: float | None = None
+    z: float | None = None
+    pval: float | None = None
+    treatment: str | None = None  # a comparison's arms (absent from a plain coefficient)
+    control: str | None = None
+
+
+@dataclass(frozen=True)
+class KaplanMeierCurve(_Record):
+    """One arm's Kaplan-Meier curve: its steps (time, surv, lower, upper, n_risk ...) and median."""
+
+    treatment: str | None = None
+    n: int | None = None
+    events: int | None = None
+    median: float | None = None
+    steps: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LogRankTest(_Record):
+    chi2: float | None = None
+    df: int | None = None
+    pval: float | None = None
+
+
+@dataclass(frozen=True)
+class CoxResult(_Record):
+    """A one-stage stratified Cox analysis of patient-level data (R survival's coxph, survfit, survdiff).
+
+    ``log_hr`` ... ``pval`` are the treatment effect when there is one comparison; ``km`` holds
+    survival at asked times and ``km_curves`` the Kaplan-Meier curves per arm.
+    """
+
+    n: int | None = None
+    events: int | None = None
+    control: str | None = None
+    treatment: str | None = None
+    strata: int | None = None
+    log_hr: float | None = None
+    se: float | None = None
+    hr: float | None = None
+    hr_ci_lower: float | None = None
+    hr_ci_upper: float | None = None
+    z: float | None = None
+    pval: float | None = None
+    coefficients: list[CoxTerm] = field(default_factory=list)
+    comparisons: list[CoxTerm] = field(default_factory=list)
+    km: list[dict] | None = None
+    km_curves: list[KaplanMeierCurve] | None = None
+    logrank: LogRankTest | None = None
+    interaction: dict | None = None
+    notes: list[str] | None = None
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> CoxResult | None:
+        return super().from_json(
+            data,
+            coefficients=CoxTerm.from_json,
+            comparisons=CoxTerm.from_json,
+            km_curves=KaplanMeierCurve.from_json,
+            logrank=LogRankTest.from_json,
         )

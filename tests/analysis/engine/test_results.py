@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 
 from analysis.engine import (
+    CoxResult,
     PooledResult,
     SmallStudyTest,
+    analyse_ipd,
+    json_safe,
     pooled_analysis,
     run_pooled_analysis,
     two_stage,
@@ -55,7 +58,7 @@ def test_the_typed_result_is_the_json_result(case):
 def test_readers_get_attributes_for_every_part():
     result = pooled_analysis(bcg_trials(), "RR", "REML", subgroup="alloc", egger=True)
     assert result.k == 13 and result.measure == "RR"
-    assert result.summary.estimate == pytest.approx(2.718281828 ** result.estimate)
+    assert result.summary.estimate == pytest.approx(2.718281828**result.estimate)
     assert [s.study for s in result.studies][:1] == ["Aronson 1948"]
     assert sum(s.weight for s in result.studies) == pytest.approx(100)
     assert set(result.subgroups.levels) == {"alternate", "random", "systematic"}
@@ -75,7 +78,12 @@ def test_a_two_stage_result_keeps_its_per_trial_rows_and_sources():
         for i in range(40):
             arm = "treated" if i % 2 else "control"
             rows.append(
-                {"trial": trial, "arm": arm, "time": 1 + (i * 7919 + len(trial)) % 97, "event": int(i % 3 != 0)}
+                {
+                    "trial": trial,
+                    "arm": arm,
+                    "time": 1 + (i * 7919 + len(trial)) % 97,
+                    "event": int(i % 3 != 0),
+                }
             )
     stored = two_stage(
         pd.DataFrame(rows), time="time", event="event", treatment="arm", control="control", trial="trial"
@@ -84,3 +92,33 @@ def test_a_two_stage_result_keeps_its_per_trial_rows_and_sources():
     assert typed.to_json() == stored
     assert [s.extra["source"] for s in typed.studies] == ["IPD", "IPD", "IPD"]
     assert len(typed.extra["per_trial"]) == 3
+
+
+COX_CASES = [
+    case
+    for name in ("metafor_cases.json", "survival_cases.json")
+    for case in json.loads((DATA / name).read_text())
+    if case["options"].get("model") == "cox"
+]
+
+
+@pytest.mark.parametrize("case", COX_CASES, ids=lambda c: c["id"])
+def test_a_cox_result_reads_back_and_writes_out_byte_for_byte(case):
+    options = case["options"]
+    stored = json_safe(
+        analyse_ipd(
+            pd.DataFrame(case["data"]),
+            time=options["time"],
+            event=options["event"],
+            treatment=options["treatment"],
+            control=options.get("control"),
+            strata=options.get("strata"),
+            interaction=options.get("interaction"),
+            km_times=options.get("km_times") or (),
+        )
+    )
+    typed = CoxResult.from_json(stored)
+    assert json.dumps(typed.to_json()) == json.dumps(stored)
+    assert typed.n == stored["n"] and typed.comparisons[0].hr == stored["comparisons"][0]["hr"]
+    assert [curve.treatment for curve in typed.km_curves] == [c["treatment"] for c in stored["km_curves"]]
+    assert typed.logrank.pval == stored["logrank"]["pval"]
