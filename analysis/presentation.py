@@ -8,7 +8,7 @@ import logging
 
 from django.core.cache import cache
 
-from analysis.engine import MIN_STUDIES_FOR_SMALL_STUDY_TESTS
+from analysis.engine import MIN_STUDIES_FOR_SMALL_STUDY_TESTS, PooledResult
 from analysis.models import Analysis, ResultStatus
 from analysis.selectors import AnalysisStatus, summary_of
 from analysis.services.compute import engine_rows
@@ -90,14 +90,15 @@ def result_block(*, analysis: Analysis, status: AnalysisStatus) -> dict:
     if result.status != ResultStatus.OK:
         return block
     numbers = result.numbers
+    typed = PooledResult.from_json(numbers)
     block["summary"] = summary_of(numbers)
     block["show_pi"] = analysis.prediction_interval
-    block["studies"] = numbers.get("studies", [])
-    block["subgroups"] = numbers.get("subgroups") or {}
-    block["moderators"] = numbers.get("moderators") or []
-    block["egger"] = numbers.get("egger")
-    block["one_stage"] = numbers.get("one_stage")
-    block["interactions"] = numbers.get("interactions") or []
+    block["studies"] = typed.studies
+    block["subgroups"] = typed.subgroups.levels if typed.subgroups else {}
+    block["moderators"] = typed.regression.moderators if typed.regression else {}
+    block["egger"] = typed.egger
+    block["one_stage"] = typed.one_stage
+    block["interactions"] = typed.interactions
     # Everything that decides the figures is in the key: ids alone can come back (SQLite reuses
     # the highest id after a delete), and a reused id must never show another result's plots.
     key = (

@@ -68,6 +68,11 @@ class StudyResult:
     summary: Summary | None = None
     extra: dict = field(default_factory=dict)  # e.g. "source" (IPD or published) in a two-stage analysis
 
+    @property
+    def source(self) -> str | None:
+        """Where a two-stage analysis took the study from: "IPD" or "published"."""
+        return self.extra.get("source")
+
     def to_json(self) -> dict:
         out = {name: getattr(self, name) for name in _names(type(self)) if name != "summary"}
         out["summary"] = None if self.summary is None else self.summary.to_json()
@@ -343,7 +348,7 @@ class _Record:
     @classmethod
     def from_json(cls, data: dict | None, **nested):
         """``nested`` maps a field to the type its JSON (or each item of its list) is read with."""
-        if data is None:
+        if not data:
             return None
         named = [f.name for f in fields(cls) if f.name not in ("extra", "keys")]
         values = {}
