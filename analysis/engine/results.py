@@ -46,8 +46,9 @@ class Summary:
     pi_lower: float | None = None
     pi_upper: float | None = None
 
-    def to_json(self) -> dict:
-        return {key: getattr(self, key) for key in SUMMARY_KEYS}
+    def to_json(self, *, with_pi: bool = True) -> dict:
+        """A study's summary has no prediction interval: its keys stop at the CI."""
+        return {key: getattr(self, key) for key in (SUMMARY_KEYS if with_pi else SUMMARY_KEYS[:3])}
 
     @classmethod
     def from_json(cls, data: dict | None) -> Summary | None:
@@ -75,7 +76,7 @@ class StudyResult:
 
     def to_json(self) -> dict:
         out = {name: getattr(self, name) for name in _names(type(self)) if name != "summary"}
-        out["summary"] = None if self.summary is None else self.summary.to_json()
+        out["summary"] = None if self.summary is None else self.summary.to_json(with_pi=False)
         return {**out, **self.extra}
 
     @classmethod

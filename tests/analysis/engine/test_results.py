@@ -122,3 +122,40 @@ def test_a_cox_result_reads_back_and_writes_out_byte_for_byte(case):
     assert typed.n == stored["n"] and typed.comparisons[0].hr == stored["comparisons"][0]["hr"]
     assert [curve.treatment for curve in typed.km_curves] == [c["treatment"] for c in stored["km_curves"]]
     assert typed.logrank.pval == stored["logrank"]["pval"]
+
+
+# `manage.py pool/ipd --format json` of the shared reference cases, saved before the engine's
+# results had types: the JSON stored in AnalysisResult.numbers since then must keep this form.
+STORED = json.loads((DATA / "stored_results.json").read_text())
+REFERENCE = {case["id"]: case for case in json.loads((DATA / "metafor_cases.json").read_text())}
+
+
+def _same_shape(stored, now, where=""):
+    """Same keys in the same order, same types, numbers equal to 1e-12 (CSV and JSON input may round)."""
+    if isinstance(stored, dict):
+        assert isinstance(now, dict) and list(now) == list(stored), where
+        for key in stored:
+            _same_shape(stored[key], now[key], f"{where}.{key}")
+    elif isinstance(stored, list):
+        assert isinstance(now, list) and len(now) == len(stored), where
+        for i, (a, b) in enumerate(zip(stored, now, strict=True)):
+            _same_shape(a, b, f"{where}[{i}]")
+    elif isinstance(stored, float):
+        assert now == pytest.approx(stored, rel=1e-12, abs=1e-15), where
+    else:
+        assert now == stored, where
+
+
+@pytest.mark.parametrize("case_id", sorted(STORED), ids=str)
+def test_results_stored_before_types_read_back_and_write_out_unchanged(case_id):
+    stored = STORED[case_id]
+    reader = CoxResult if REFERENCE[case_id]["options"].get("model") == "cox" else PooledResult
+    assert json.dumps(reader.from_json(stored).to_json(), indent=2) == json.dumps(stored, indent=2)
+
+
+@pytest.mark.parametrize(
+    "case_id", sorted(k for k in STORED if REFERENCE[k]["options"].get("model") != "cox")
+)
+def test_the_engine_still_writes_the_stored_form(case_id):
+    case = REFERENCE[case_id]
+    _same_shape(STORED[case_id], run_pooled_analysis(case["data"], **_options(case)), case_id)
