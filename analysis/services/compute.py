@@ -183,8 +183,13 @@ def _time_to_event_ipd(analysis: Analysis, bundle: dict) -> dict:
                     interaction=covariate,
                 )
                 interactions.append(engine.json_safe(fit["interaction"]))
-            except engine.EngineError as error:
-                interactions.append({"covariate": covariate, "error": str(error)})
+            except Exception as error:  # one covariate's test must not take the analysis down
+                reason = (
+                    str(error)
+                    if isinstance(error, engine.EngineError)
+                    else f"{type(error).__name__}: {error}"
+                )
+                interactions.append({"covariate": covariate, "error": reason})
         result["interactions"] = interactions
     return engine.json_safe(result)
 
