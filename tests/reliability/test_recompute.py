@@ -7,6 +7,7 @@ task, tasks lost before they reached the broker, and data the engine refuses.
 """
 
 import subprocess
+import time
 
 import pytest
 from django.urls import reverse
@@ -204,6 +205,14 @@ def test_a_failing_analysis_shows_its_error(
     assert status.json()["state"] == "failed" and "needs at least 2 studies" in status.json()["error"]
 
 
+def assert_attempts_do_not_loop(analysis):
+    """One attempt (two when two deliveries of the same version race), and no more come after it."""
+    attempts = Analysis.objects.get(pk=analysis.pk).attempts
+    assert 1 <= attempts <= 2
+    time.sleep(3)
+    assert Analysis.objects.get(pk=analysis.pk).attempts == attempts
+
+
 def test_a_part_that_cannot_be_computed_is_not_applicable_and_the_analysis_is_current_at_once(
     celery_worker_process, review, owner, reviewer, client
 ):
@@ -214,8 +223,7 @@ def test_a_part_that_cannot_be_computed_is_not_applicable_and_the_analysis_is_cu
     assert result.status == ResultStatus.OK, result.error
     assert result.numbers["k"] == 3
     assert "same standard error" in result.numbers["not_applicable"]["egger"]
-    analysis.refresh_from_db()
-    assert analysis.attempts == 1
+    assert_attempts_do_not_loop(analysis)
 
     client.force_login(reviewer)
     page = client.get(reverse("analysis:detail", kwargs={"review_id": review.pk, "analysis_id": analysis.pk}))
@@ -242,8 +250,7 @@ def test_a_computation_that_raises_is_failed_at_once_with_its_error_and_not_retr
         assert result.error == "The computation failed: ZeroDivisionError: division by zero in a test"
         assert "memory" not in result.error
         assert sweep_stale_analyses() == 0  # a failed result is current: nothing is queued again
-        analysis.refresh_from_db()
-        assert analysis.attempts == 1
+        assert_attempts_do_not_loop(analysis)
         assert AnalysisResult.objects.filter(analysis=analysis).count() == 1
     finally:
         worker.stop()
