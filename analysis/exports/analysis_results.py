@@ -257,10 +257,10 @@ def figure(analysis: Analysis, result: AnalysisResult, name: str, fmt: str) -> b
 
 
 def available_figures(analysis: Analysis, result: AnalysisResult) -> list[str]:
-    numbers = result.numbers or {}
+    numbers = PooledResult.from_json(result.numbers or {})
     names = ["forest"]
-    if len(numbers.get("studies") or []) >= MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
+    if len(numbers.studies) >= MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
         names.append("funnel")
-    if (numbers.get("one_stage") or {}).get("km_curves"):
+    if numbers.one_stage is not None and numbers.one_stage.km_curves:
         names.append("km")
     return names

@@ -197,7 +197,5 @@ def _time_to_event_ipd(analysis: Analysis, bundle: dict) -> dict:
 def study_weights(numbers: dict) -> list[dict]:
     """Per-study weights (percent) from the engine's study rows."""
     return [
-        {"study": row.get("study"), "weight": row.get("weight")}
-        for row in numbers.get("studies", [])
-        if isinstance(row, dict)
+        {"study": row.study, "weight": row.weight} for row in engine.PooledResult.from_json(numbers).studies
     ]
