@@ -8,6 +8,7 @@ import logging
 
 from django.core.cache import cache
 
+from analysis.engine import MIN_STUDIES_FOR_SMALL_STUDY_TESTS, PooledResult
 from analysis.models import Analysis, ResultStatus
 from analysis.recompute.compute import engine_rows
 from analysis.selectors import AnalysisStatus, summary_of
@@ -41,8 +42,16 @@ def _svg(figure) -> str:
     return svg[start:] if start >= 0 else svg
 
 
-def _plot(name: str, *args, **kwargs) -> str:
-    """One figure as inline SVG; empty when the plots package lacks it or cannot draw this result."""
+FIGURE_NAMES = {
+    "forest_plot": "Forest plot",
+    "funnel_plot": "Funnel plot",
+    "bubble_plot": "Bubble plot",
+    "km_plot": "Kaplan-Meier curves",
+}
+
+
+def _plot(name: str, not_drawn: dict[str, str], *args, **kwargs) -> str:
+    """One figure as inline SVG; empty, with the reason in ``not_drawn``, when it cannot be drawn."""
     try:
         from analysis import plots
     except ImportError:  # pragma: no cover - the plots package ships with the app
@@ -52,8 +61,9 @@ def _plot(name: str, *args, **kwargs) -> str:
         return ""
     try:
         return _svg(draw(*args, **kwargs))
-    except Exception:  # a figure that cannot be drawn must not take the numbers down with it
+    except Exception as error:  # a figure that cannot be drawn must not take the numbers down with it
         logger.exception("could not draw %s", name)
+        not_drawn[FIGURE_NAMES.get(name, name)] = f"{type(error).__name__}: {error}"
         return ""
 
 
@@ -62,21 +72,23 @@ def figures(analysis: Analysis, numbers: dict, input_rows: dict) -> dict:
     rows = engine_rows(analysis.outcome.kind, input_rows.get("rows") or [])
     data_rows = rows if not numbers.get("per_trial") else None
     shown = numbers if analysis.prediction_interval else _without_pi(numbers)
+    not_drawn: dict[str, str] = {}
     out = {
-        "forest": _plot("forest_plot", shown, data_rows=data_rows, title=analysis.name),
+        "forest": _plot("forest_plot", not_drawn, shown, data_rows=data_rows, title=analysis.name),
         "funnel": "",
         "bubbles": [],
         "km": "",
+        "not_drawn": not_drawn,  # figure -> why it is not applicable to this result
     }
-    if numbers.get("studies") and len(numbers["studies"]) >= 3:
-        out["funnel"] = _plot("funnel_plot", numbers)
+    if len(numbers.get("studies") or []) >= MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
+        out["funnel"] = _plot("funnel_plot", not_drawn, numbers)
     if numbers.get("moderators"):
         for moderator in analysis.moderators or []:
             if moderator in numbers["moderators"]:  # continuous moderators only; factors have level terms
-                out["bubbles"].append(_plot("bubble_plot", numbers, rows, moderator))
+                out["bubbles"].append(_plot("bubble_plot", not_drawn, numbers, rows, moderator))
     km = (numbers.get("one_stage") or {}).get("km_curves")
     if km:
-        out["km"] = _plot("km_plot", numbers["one_stage"], title="Kaplan-Meier, per arm")
+        out["km"] = _plot("km_plot", not_drawn, numbers["one_stage"], title="Kaplan-Meier, per arm")
     return out
 
 
@@ -89,14 +101,15 @@ def result_block(*, analysis: Analysis, status: AnalysisStatus) -> dict:
     if result.status != ResultStatus.OK:
         return block
     numbers = result.numbers
+    typed = PooledResult.from_json(numbers)
     block["summary"] = summary_of(numbers)
     block["show_pi"] = analysis.prediction_interval
-    block["studies"] = numbers.get("studies", [])
-    block["subgroups"] = numbers.get("subgroups") or {}
-    block["moderators"] = numbers.get("moderators") or []
-    block["egger"] = numbers.get("egger")
-    block["one_stage"] = numbers.get("one_stage")
-    block["interactions"] = numbers.get("interactions") or []
+    block["studies"] = typed.studies
+    block["subgroups"] = typed.subgroups.levels if typed.subgroups else {}
+    block["moderators"] = typed.regression.moderators if typed.regression else {}
+    block["egger"] = typed.egger
+    block["one_stage"] = typed.one_stage
+    block["interactions"] = typed.interactions
     # Everything that decides the figures is in the key: ids alone can come back (SQLite reuses
     # the highest id after a delete), and a reused id must never show another result's plots.
     key = (

@@ -4,11 +4,12 @@ meta-regression, small-study tests (and, from .survival, Cox and Kaplan-Meier).
 Pure Python on numpy/scipy: no Django import anywhere under this package.
 """
 
+from .constants import MIN_STUDIES_FOR_SMALL_STUDY_TESTS, Z_975
 from .effect_sizes import MEASURES, EffectSizes, back_transform, compute_effect_sizes
 from .errors import ConvergenceError, EngineError, InputError
 from .heterogeneity import q_profile_interval
 from .io import detect_input_kind, json_safe, read_csv
-from .meta_analysis import leave_one_out, pool_effects, run_pooled_analysis
+from .meta_analysis import leave_one_out, pool_effects, pooled_analysis, run_pooled_analysis
 from .moderators import (
     MetaRegression,
     SubgroupAnalysis,
@@ -18,7 +19,20 @@ from .moderators import (
     test_of_subgroup_differences,
 )
 from .pooling import METHODS, PooledEstimate, pool_inverse_variance, pool_mantel_haenszel, pool_peto
-from .small_study import EggerTest, egger_test
+from .results import (
+    Coefficient,
+    CoxResult,
+    CoxTerm,
+    KaplanMeierCurve,
+    LogRankTest,
+    MetaRegressionResult,
+    PooledResult,
+    SmallStudyTest,
+    StudyResult,
+    SubgroupResult,
+    Summary,
+)
+from .small_study import egger_test
 from .tau2 import TAU2_METHODS, estimate_tau2
 
 pool = pool_inverse_variance
@@ -26,15 +40,27 @@ pool = pool_inverse_variance
 __all__ = [
     "MEASURES",
     "METHODS",
+    "MIN_STUDIES_FOR_SMALL_STUDY_TESTS",
     "TAU2_METHODS",
+    "Z_975",
+    "Coefficient",
+    "CoxResult",
+    "CoxTerm",
     "ConvergenceError",
     "EffectSizes",
-    "EggerTest",
     "EngineError",
     "InputError",
+    "KaplanMeierCurve",
+    "LogRankTest",
     "MetaRegression",
+    "MetaRegressionResult",
     "PooledEstimate",
+    "PooledResult",
+    "SmallStudyTest",
+    "StudyResult",
     "SubgroupAnalysis",
+    "SubgroupResult",
+    "Summary",
     "back_transform",
     "compute_effect_sizes",
     "design_matrix",
@@ -49,6 +75,7 @@ __all__ = [
     "pool_inverse_variance",
     "pool_mantel_haenszel",
     "pool_peto",
+    "pooled_analysis",
     "q_profile_interval",
     "read_csv",
     "run_pooled_analysis",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import gammaln
 
+from .constants import Z_975
 from .errors import InputError
 from .io import INPUT_COLUMNS, detect_input_kind, parse_number, study_label
 
@@ -23,8 +24,6 @@ MEAN_MEASURES = ("MD", "SMD")
 PROPORTION_MEASURES = ("PR", "PLO", "PAS", "PFT")
 MEASURES = (*TWO_BY_TWO_MEASURES, *MEAN_MEASURES, *PROPORTION_MEASURES, "HR", "GEN")
 
-# The 97.5% normal quantile used to turn a 95% CI into a standard error (issue text: 1.959964).
-Z_975 = 1.959964
 
 # Which measures each kind of input can give.
 MEASURES_BY_KIND = {
@@ -257,7 +256,7 @@ def _given_effect(values: dict, labels: list[str], measure: str) -> EffectSizes:
 
 
 def _ratio_with_ci(values: dict, labels: list[str], measure: str) -> EffectSizes:
-    """A ratio (or a difference) with its 95% CI: log scale for ratios, se = width / (2·1.959964)."""
+    """A ratio (or a difference) with its 95% CI: log scale for ratios, se = width / (2 · Z_975)."""
     estimate, lower, upper = values["estimate"], values["ci_lower"], values["ci_upper"]
     _first_bad(lower > upper, labels, "the lower CI limit is above the upper one")
     outside = np.flatnonzero((estimate < lower) | (estimate > upper))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .effect_sizes import EffectSizes, back_transform, compute_effect_sizes
-from .errors import InputError
-from .io import json_safe, rows_from, study_label
+from .errors import EngineError, InputError
+from .io import rows_from, study_label
 from .moderators import design_matrix, level_name, meta_regression, test_of_subgroup_differences
 from .pooling import (
     INVERSE_VARIANCE_METHODS,
@@ -19,7 +21,47 @@ from .pooling import (
     pool_mantel_haenszel,
     pool_peto,
 )
+from .results import (
+    ESTIMATE_KEYS,
+    HETEROGENEITY_KEYS,
+    INTERVAL_KEYS,
+    PI_KEYS,
+    SUMMARY_KEYS,
+    MetaRegressionResult,
+    PooledResult,
+    StudyResult,
+    SubgroupResult,
+    Summary,
+)
 from .small_study import egger_test, leave_one_out_rows
+
+# Parts of an analysis that may be not applicable to some data while the rest of it stands.
+PART_NAMES = {
+    "egger": "Egger's test",
+    "leave_one_out": "Leave-one-out analysis",
+    "subgroups": "Subgroup analysis",
+    "moderators": "Meta-regression",
+}
+
+
+def _part(name: str, compute, not_applicable: dict[str, str], *, requested: bool):
+    """Run one optional part; an exception marks it not applicable (with the reason) and gives None.
+
+    A part the analysis asks for by name (a subgroup column, moderators: ``requested``) still
+    refuses data the reviewer can fix: an EngineError names the problem and fails the analysis.
+    Anything else inside a part (a singular matrix, an overflow) leaves the rest of the analysis
+    standing, so one part can never keep a whole analysis from being stored.
+    """
+    try:
+        return compute()
+    except Exception as error:
+        if requested and isinstance(error, EngineError):
+            raise
+        reason = str(error) or type(error).__name__
+        if not isinstance(error, EngineError):
+            reason = f"{type(error).__name__}: {reason}"
+        not_applicable[name] = reason
+        return None
 
 
 def pool_effects(effects: EffectSizes, method: str, test: str = "z", level: float = 95.0) -> PooledEstimate:
@@ -47,7 +89,12 @@ def leave_one_out(
     )
 
 
-def run_pooled_analysis(
+def run_pooled_analysis(*args, **kwargs) -> dict:
+    """``pooled_analysis`` as the JSON stored with a result and printed by ``manage.py pool``."""
+    return pooled_analysis(*args, **kwargs).to_json()
+
+
+def pooled_analysis(
     data,
     measure: str,
     method: str = "REML",
@@ -57,16 +104,13 @@ def run_pooled_analysis(
     egger: bool = False,
     level: float = 95.0,
     leave_one_out_analysis: bool = False,
-) -> dict:
-    """Compute effect sizes, pool them and return the JSON-able result dict.
+) -> PooledResult:
+    """Compute effect sizes, pool them, and run the parts asked for (see ``PooledResult``).
 
-    Top-level keys: the pooled result (k, estimate, se, ci_lower, ci_upper,
-    pval, q, q_pval, tau2, i2, h2, pi_lower, pi_upper, tau2_ci_lower ...),
-    ``summary`` (back-transformed), ``studies`` (per-study rows for forest
-    plots), and when asked ``subgroups`` with ``q_between``, ``df_between``,
-    ``q_between_pval``; ``moderators`` with ``qm``, ``qm_pval``, ``r2`` (the
-    top-level tau², Q and I² are then the residual ones); ``egger``;
-    ``leave_one_out``. ``warnings`` and ``notes`` are lists of strings.
+    Parts: ``subgroup`` (each level pooled, and the test of subgroup differences), ``mods``
+    (a meta-regression, whose residual heterogeneity then replaces the pooled model's),
+    ``egger`` and ``leave_one_out_analysis``. A part that cannot be computed for these
+    studies is listed in ``not_applicable`` with the reason and a note.
     """
     measure, method = measure.upper(), method.upper()
     if method not in METHODS:
@@ -76,6 +120,8 @@ def run_pooled_analysis(
     if not 0 < level < 100:
         raise InputError(f"the confidence level must be between 0 and 100, not {level}")
     mods = list(mods or [])
+    if mods and method not in INVERSE_VARIANCE_METHODS:
+        raise InputError(f"meta-regression needs an inverse-variance method (FE, REML, ...), not {method}")
     rows = rows_from(data)
     warnings: list[str] = []
     rows = _drop_rows_missing(rows, [c for c in [subgroup, *mods] if c], warnings)
@@ -86,47 +132,92 @@ def run_pooled_analysis(
 
     overall = pool_effects(effects, method, test, level)
     notes.extend(overall.notes)
-    result = {
-        "measure": measure,
-        "method": method,
-        "test": test,
-        "level": level,
-        "input_kind": effects.input_kind,
-    }
-    result.update(overall.as_dict())
-    result["summary"] = _summary(overall, effects)
-    result["studies"] = _study_rows(effects, overall, level)
+    result = _level_result(overall, effects, level)
 
+    not_applicable: dict[str, str] = {}
+    subgroups = None
     if subgroup:
-        result.update(_subgroups(rows, subgroup, measure, method, test, level, notes))
+        subgroups = _part(
+            "subgroups",
+            lambda: _subgroups(rows, subgroup, measure, method, test, level, notes),
+            not_applicable,
+            requested=True,
+        )
     if mods:
-        if method not in INVERSE_VARIANCE_METHODS:
-            raise InputError(
-                f"meta-regression needs an inverse-variance method (FE, REML, ...), not {method}"
-            )
-        X, names = design_matrix(effects.rows, mods, effects.studies)
-        regression = meta_regression(effects.yi, effects.vi, X, names, method, test, level)
-        # the residual heterogeneity replaces the intercept-only model's at the top level
-        result.update(regression.as_dict())
-        for key in ("estimate", "se", "statistic", "pval", "ci_lower", "ci_upper", "pi_lower", "pi_upper"):
-            result.pop(key, None)
-        for key in [k for k in result if k.startswith(("tau2_ci", "i2_ci", "h2_ci"))]:
-            result.pop(key)
-        result.pop("summary")
-        for row, weight in zip(result["studies"], regression.weights, strict=True):
-            row["weight"] = float(weight)
+        regression = _part(
+            "moderators",
+            lambda: meta_regression(
+                effects.yi,
+                effects.vi,
+                *design_matrix(effects.rows, mods, effects.studies),
+                method,
+                test,
+                level,
+            ),
+            not_applicable,
+            requested=True,
+        )
+        if regression is not None:
+            result = _with_regression(result, regression)
+    small_study = None
     if egger:
-        result["egger"] = egger_test(effects.yi, effects.vi).as_dict()
+        small_study = _part(
+            "egger", lambda: egger_test(effects.yi, effects.vi), not_applicable, requested=False
+        )
+    left_out = None
     if leave_one_out_analysis:
-        result["leave_one_out"] = leave_one_out(effects, method, test, level)
+        left_out = _part(
+            "leave_one_out",
+            lambda: leave_one_out(effects, method, test, level),
+            not_applicable,
+            requested=False,
+        )
+    for name, reason in not_applicable.items():
+        notes.append(f"{PART_NAMES[name]} not applicable: {reason}")
     if measure == "PFT":
         warnings.append(
             "Freeman-Tukey (PFT) results are back-transformed with the harmonic mean of the sample sizes; "
             "the back-transformed proportions can be misleading when study sizes differ a lot"
         )
-    result["warnings"] = warnings
-    result["notes"] = notes
-    return json_safe(result)
+    result = replace(
+        result,
+        measure=measure,
+        level=level,
+        input_kind=effects.input_kind,
+        subgroups=subgroups,
+        egger=small_study,
+        leave_one_out=left_out,
+        not_applicable=not_applicable,
+        warnings=warnings,
+        notes=notes,
+    )
+    # Read back from its JSON: plain floats, and None where a number is not finite, as when stored.
+    return PooledResult.from_json(result.to_json())
+
+
+def _level_result(fit: PooledEstimate, effects: EffectSizes, level: float) -> PooledResult:
+    """The pooled estimate of these effect sizes with its back-transformed summary and study rows."""
+    return PooledResult(
+        **fit.as_dict(), summary=_summary(fit, effects), studies=_study_rows(effects, fit, level)
+    )
+
+
+def _with_regression(result: PooledResult, regression) -> PooledResult:
+    """The meta-regression's coefficients, with its residual heterogeneity in place of the pooled model's."""
+    numbers = regression.as_dict()
+    studies = [
+        replace(row, weight=float(weight))
+        for row, weight in zip(result.studies, regression.weights, strict=True)
+    ]
+    changed = dict.fromkeys((*ESTIMATE_KEYS, *PI_KEYS, *INTERVAL_KEYS))
+    changed.update({key: numbers[key] for key in ("k", "method", "test", "df", *HETEROGENEITY_KEYS)})
+    return replace(
+        result,
+        **changed,
+        summary=None,
+        studies=studies,
+        regression=MetaRegressionResult.from_json(numbers),
+    )
 
 
 def _drop_rows_missing(rows: list[dict], columns: list[str], warnings: list[str]) -> list[dict]:
@@ -172,20 +263,21 @@ def _subset(effects: EffectSizes, mask: np.ndarray) -> EffectSizes:
     )
 
 
-def _summary(fit: PooledEstimate, effects: EffectSizes) -> dict:
+def _summary(fit: PooledEstimate, effects: EffectSizes) -> Summary:
     """Estimate, CI and PI back on the reported scale (ratios, proportions)."""
-    keys = ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
-    values = [getattr(fit, key) for key in keys]
+    values = [getattr(fit, key) for key in SUMMARY_KEYS]
     present = [v for v in values if v is not None]
     sizes = effects.all_sample_sizes if effects.all_sample_sizes is not None else effects.sample_sizes
     transformed = iter(back_transform(effects.measure, present, sizes).tolist())
-    return {
-        key: (next(transformed) if value is not None else None)
-        for key, value in zip(keys, values, strict=True)
-    }
+    return Summary(
+        **{
+            key: (next(transformed) if value is not None else None)
+            for key, value in zip(SUMMARY_KEYS, values, strict=True)
+        }
+    )
 
 
-def _study_rows(effects: EffectSizes, fit: PooledEstimate, level: float) -> list[dict]:
+def _study_rows(effects: EffectSizes, fit: PooledEstimate, level: float) -> list[StudyResult]:
     """Per-study rows for a forest plot: yi, vi, its CI, and the weight in percent."""
     crit = critical_value(level, None)
     sei = effects.sei
@@ -196,26 +288,26 @@ def _study_rows(effects: EffectSizes, fit: PooledEstimate, level: float) -> list
     shown = back_transform(effects.measure, np.concatenate([effects.yi, lower, upper]), effects.sample_sizes)
     k = effects.k
     return [
-        {
-            "study": effects.studies[i],
-            "yi": effects.yi[i],
-            "vi": effects.vi[i],
-            "sei": sei[i],
-            "ci_lower": lower[i],
-            "ci_upper": upper[i],
-            "weight": None if weights is None else weights[i],
-            "summary": {"estimate": shown[i], "ci_lower": shown[k + i], "ci_upper": shown[2 * k + i]},
-        }
+        StudyResult(
+            study=effects.studies[i],
+            yi=effects.yi[i],
+            vi=effects.vi[i],
+            sei=sei[i],
+            ci_lower=lower[i],
+            ci_upper=upper[i],
+            weight=None if weights is None else weights[i],
+            summary=Summary(estimate=shown[i], ci_lower=shown[k + i], ci_upper=shown[2 * k + i]),
+        )
         for i in range(k)
     ]
 
 
-def _subgroups(rows, column, measure, method, test, level, notes) -> dict:
+def _subgroups(rows, column, measure, method, test, level, notes) -> SubgroupResult:
     """Pool each level of ``column`` on its own and test the differences between levels."""
     by_level: dict[str, list[dict]] = {}
     for row in rows:
         by_level.setdefault(level_name(row.get(column)), []).append(row)
-    subgroups, estimates, ses = {}, [], []
+    levels, estimates, ses = {}, [], []
     for name in sorted(by_level):
         effects = compute_effect_sizes(by_level[name], measure)
         if effects.k == 0:
@@ -227,12 +319,8 @@ def _subgroups(rows, column, measure, method, test, level, notes) -> dict:
             level_method, level_test = "FE", "z"
             notes.append(f"subgroup '{name}' has a single study; it is reported as that study (tau² = 0)")
         fit = pool_effects(effects, level_method, level_test, level)
-        entry = fit.as_dict()
-        entry["method"] = method
-        entry["summary"] = _summary(fit, effects)
-        entry["studies"] = _study_rows(effects, fit, level)
-        subgroups[name] = entry
+        levels[name] = replace(_level_result(fit, effects, level), method=method)
         estimates.append(fit.estimate)
         ses.append(fit.se)
     between = test_of_subgroup_differences(np.asarray(estimates), np.asarray(ses))
-    return {"subgroup": column, "subgroups": subgroups, **between}
+    return SubgroupResult(column=column, levels=levels, **between)

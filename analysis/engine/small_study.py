@@ -4,43 +4,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from .constants import MIN_STUDIES_FOR_SMALL_STUDY_TESTS
 from .errors import InputError
 from .pooling import PooledEstimate, two_sided_pval
+from .results import SmallStudyTest
 
 
-@dataclass(frozen=True)
-class EggerTest:
-    """Classical Egger test: weighted regression of yi on its standard error (slope test)."""
-
-    statistic: float
-    df: int
-    pval: float
-    intercept: float  # the limit estimate as se -> 0
-    slope: float
-    slope_se: float
-
-    def as_dict(self) -> dict:
-        return {
-            "statistic": self.statistic,
-            "df": self.df,
-            "pval": self.pval,
-            "intercept": self.intercept,
-            "slope": self.slope,
-            "slope_se": self.slope_se,
-        }
-
-
-def egger_test(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
+def egger_test(yi: np.ndarray, vi: np.ndarray) -> SmallStudyTest:
     """metafor's ``regtest(model="lm", predictor="sei")``: ``lm(yi ~ sei, weights = 1/vi)``, t-test of sei."""
     yi, vi = np.asarray(yi, float), np.asarray(vi, float)
     k = yi.size
-    if k < 3:
-        raise InputError(f"Egger's test needs at least 3 studies; found {k}")
+    if k < MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
+        raise InputError(f"at least {MIN_STUDIES_FOR_SMALL_STUDY_TESTS} studies are needed; found {k}")
     sei = np.sqrt(vi)
+    if np.ptp(sei) <= 1e-10 * float(np.max(sei)):
+        # The regressor is constant: its column and the intercept's are collinear.
+        raise InputError("the studies need different precisions; every study has the same standard error")
     w = 1.0 / vi
     X = np.column_stack([np.ones(k), sei])
     WX = X * w[:, None]
@@ -50,7 +32,7 @@ def egger_test(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
     sigma2 = float((w * residual) @ residual) / (k - 2)  # lm's residual variance with weights
     slope_se = math.sqrt(sigma2 * xtwx_inv[1, 1])
     statistic = float(beta[1]) / slope_se
-    return EggerTest(
+    return SmallStudyTest(
         statistic=statistic,
         df=k - 2,
         pval=two_sided_pval(statistic, k - 2),

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.engine.constants import Z_975
 from analysis.engine.errors import ConvergenceError, InputError
 from analysis.engine.survival_data import IpdData, level_labels, prepare_ipd
 
-Z_975 = stats.norm.ppf(0.975)
 TIES = ("efron", "breslow")
 
 

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.engine.constants import Z_975
 from analysis.engine.survival_data import IpdData, prepare_ipd
-
-Z_975 = stats.norm.ppf(0.975)
 
 
 def _none_if_nan(value: float) -> float | None:
@@ -21,7 +20,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
     """Kaplan-Meier estimate at every distinct time (events and censorings), as R survfit.
 
     Greenwood: var(log S(t)) = sum over event times <= t of d / (n (n - d)); the 95% CI
-    is R's default conf.type = "log": S exp(±1.96 se(log S)), upper bound capped at 1.
+    is R's default conf.type = "log": S exp(±Z_975 se(log S)), upper bound capped at 1.
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event).astype(bool)

@@ -258,6 +258,28 @@ def _x_range(rows: list[_Row], measure: str, plot_width: float) -> tuple[list[fl
 # --- drawing -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Layout:
+    """Where everything goes, in inches: column widths and centres, the plot's box, the figure's size."""
+
+    label_width: float
+    data_widths: list[float]
+    effect_width: float
+    weight_width: float
+    plot_width: float
+    width: float
+    height: float
+    top: float
+    rows_height: float
+    header_rows: int
+    axis_height: float
+    groups: list[str]
+    x_data: list[float] = field(default_factory=list)
+    x_plot: float = 0.0
+    x_effect: float = 0.0
+    x_weight: float = 0.0
+
+
 def _draw(result, rows, footer, arm, label, measure, title, favours) -> Figure:
     level = result.get("level", 95.0)
     for row in rows:
@@ -265,9 +287,27 @@ def _draw(result, rows, footer, arm, label, measure, title, favours) -> Figure:
             row.label = fit_text(row.label, MAX_LABEL_WIDTH, bold=row.bold)
     effect_header = f"{short_name(measure)} [{level:g}% CI]"
     has_weight = any(r.weight for r in rows)
-    columns = arm.columns
+    layout = _layout(rows, arm.columns, footer, title, favours, effect_header, has_weight)
 
-    # Column widths from the widest text each holds.
+    fig = new_figure(layout.width, layout.height)
+    ax, log, x_min, x_max = _axes(fig, layout, rows, measure)
+    inches = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
+    batch = TextBatch(inches)
+    batch.set_zorder(5)
+    fig.add_artist(batch)
+
+    def put(x, y, text, ha="left", bold=False, size=FONT_SIZE, color=INK):
+        batch.add(x, y, text, ha=ha, bold=bold, size=size, color=color)
+
+    _draw_headers(fig, put, inches, layout, arm.columns, title, label, effect_header, has_weight)
+    _draw_text_rows(put, layout, rows, has_weight)
+    _draw_graphics(ax, rows, measure, x_min, x_max)
+    _draw_below_axis(fig, ax, put, layout, rows, footer, favours, log, x_min, x_max)
+    return fig
+
+
+def _layout(rows, columns, footer, title, favours, effect_header, has_weight) -> _Layout:
+    """Column widths from the widest text each holds; the plot takes the room wide notes leave."""
     label_width = max(
         [text_width("Study", bold=True)]
         + [text_width(r.label, bold=r.bold) for r in rows if r.kind not in ("note", "blank")]
@@ -306,25 +346,44 @@ def _draw(result, rows, footer, arm, label, measure, title, favours) -> Figure:
     footer_height = len(footer) * ROW * 0.95
     rows_height = len(rows) * ROW
     top = MARGIN + title_height + header_rows * ROW + 0.1
-    height = top + rows_height + axis_height + footer_height + MARGIN
-
-    fig = new_figure(width, height)
-    x_label = MARGIN
-    x_data = []
+    layout = _Layout(
+        label_width=label_width,
+        data_widths=data_widths,
+        effect_width=effect_width,
+        weight_width=weight_width,
+        plot_width=plot_width,
+        width=width,
+        height=top + rows_height + axis_height + footer_height + MARGIN,
+        top=top,
+        rows_height=rows_height,
+        header_rows=header_rows,
+        axis_height=axis_height,
+        groups=groups,
+    )
     x = MARGIN + label_width
     for w in data_widths:
         x += GAP
-        x_data.append(x + w / 2)
+        layout.x_data.append(x + w / 2)
         x += w
-    x_plot = x + GAP
-    x_effect = x_plot + plot_width + GAP + effect_width / 2
-    x_weight = x_plot + plot_width + GAP + effect_width + GAP + weight_width
+    layout.x_plot = x + GAP
+    layout.x_effect = layout.x_plot + plot_width + GAP + effect_width / 2
+    layout.x_weight = layout.x_plot + plot_width + GAP + effect_width + GAP + weight_width
+    return layout
 
+
+def _axes(fig, layout: _Layout, rows, measure: str):
+    """The plot's axes (one data unit on y is one row), its x scale and ticks; (ax, log, x_min, x_max)."""
+    width, height = layout.width, layout.height
     ax = fig.add_axes(
-        (x_plot / width, (height - top - rows_height) / height, plot_width / width, rows_height / height)
+        (
+            layout.x_plot / width,
+            (height - layout.top - layout.rows_height) / height,
+            layout.plot_width / width,
+            layout.rows_height / height,
+        )
     )
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ticks, log = _x_range(rows, measure, plot_width)
+    ticks, log = _x_range(rows, measure, layout.plot_width)
     if log:
         ax.set_xscale("log")
     x_min, x_max = ticks[0], ticks[-1]
@@ -337,53 +396,51 @@ def _draw(result, rows, footer, arm, label, measure, title, favours) -> Figure:
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_bounds(x_min, x_max)
     ax.spines["bottom"].set_position(("outward", 2))
+    return ax, log, x_min, x_max
 
-    inches = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
+
+def _draw_headers(
+    fig, put, inches, layout: _Layout, columns, title, label, effect_header, has_weight
+) -> None:
+    """Title and headers above the first row, with the rules under them."""
     row_of = 1.0  # one data unit on y is one row
-    batch = TextBatch(inches)
-    batch.set_zorder(5)
-    fig.add_artist(batch)
-
-    def put(x, y, text, ha="left", bold=False, size=FONT_SIZE, color=INK):
-        batch.add(x, y, text, ha=ha, bold=bold, size=size, color=color)
-
-    # Title and headers above the first row.
     header_y = -1.0 - 0.5 * (0.1 / ROW)
     if title:
-        put(MARGIN, header_y - header_rows * row_of - 0.4, title, bold=True, size=FONT_SIZE + 1)
-    put(x_label, header_y, "Study", bold=True)
+        put(MARGIN, header_y - layout.header_rows * row_of - 0.4, title, bold=True, size=FONT_SIZE + 1)
+    put(MARGIN, header_y, "Study", bold=True)
     for i, column in enumerate(columns):
-        put(x_data[i], header_y, column.header, ha="center", bold=True)
-    for group in groups:
+        put(layout.x_data[i], header_y, column.header, ha="center", bold=True)
+    for group in layout.groups:
         members = [i for i, c in enumerate(columns) if c.group == group]
-        left = x_data[members[0]] - data_widths[members[0]] / 2
-        right = x_data[members[-1]] + data_widths[members[-1]] / 2
+        left = layout.x_data[members[0]] - layout.data_widths[members[0]] / 2
+        right = layout.x_data[members[-1]] + layout.data_widths[members[-1]] / 2
         put((left + right) / 2, header_y - 1, group, ha="center", bold=True)
         fig.add_artist(_rule(inches, left, right, header_y - 0.5, 0.5))
-    put(x_plot + plot_width / 2, header_y, label, ha="center", bold=True)
-    put(x_effect, header_y, effect_header, ha="center", bold=True)
+    put(layout.x_plot + layout.plot_width / 2, header_y, label, ha="center", bold=True)
+    put(layout.x_effect, header_y, effect_header, ha="center", bold=True)
     if has_weight:
-        put(x_weight, header_y, "Weight", ha="right", bold=True)
-    top_rule = header_y - (header_rows - 0.5) * row_of
-    fig.add_artist(_rule(inches, MARGIN, width - MARGIN, top_rule, 0.8))
-    fig.add_artist(_rule(inches, MARGIN, width - MARGIN, -0.5 - 0.25 * (0.1 / ROW), 0.5))
+        put(layout.x_weight, header_y, "Weight", ha="right", bold=True)
+    top_rule = header_y - (layout.header_rows - 0.5) * row_of
+    fig.add_artist(_rule(inches, MARGIN, layout.width - MARGIN, top_rule, 0.8))
+    fig.add_artist(_rule(inches, MARGIN, layout.width - MARGIN, -0.5 - 0.25 * (0.1 / ROW), 0.5))
 
-    # Text columns, row by row.
+
+def _draw_text_rows(put, layout: _Layout, rows, has_weight) -> None:
+    """The text columns, row by row: label, data cells, effect with CI, weight."""
     for y, row in enumerate(rows):
         if row.kind == "note":
-            put(x_label, y, row.label, size=NOTE_SIZE, color=GREY)
+            put(MARGIN, y, row.label, size=NOTE_SIZE, color=GREY)
             continue
-        indent = 0.0
-        put(x_label + indent, y, row.label, bold=row.bold)
+        put(MARGIN, y, row.label, bold=row.bold)
         for i, cell in enumerate(row.cells):
-            put(x_data[i], y, cell, ha="center", bold=row.bold)
-        put(x_effect, y, row.effect, ha="center", bold=row.bold)
+            put(layout.x_data[i], y, cell, ha="center", bold=row.bold)
+        put(layout.x_effect, y, row.effect, ha="center", bold=row.bold)
         if has_weight:
-            put(x_weight, y, row.weight, ha="right", bold=row.bold)
+            put(layout.x_weight, y, row.weight, ha="right", bold=row.bold)
 
-    _draw_graphics(ax, rows, measure, x_min, x_max)
 
-    # Below the axis: favours labels, then the heterogeneity and test lines.
+def _draw_below_axis(fig, ax, put, layout: _Layout, rows, footer, favours, log, x_min, x_max) -> None:
+    """Below the axis: the favours labels, then the heterogeneity and test lines."""
     axis_bottom = len(rows) - 0.5
     if favours:
         null = 1.0 if log else 0.0
@@ -402,8 +459,7 @@ def _draw(result, rows, footer, arm, label, measure, title, favours) -> Figure:
                 clip_on=False,
             )
     for i, line in enumerate(footer):
-        put(x_label, axis_bottom + axis_height / ROW + 0.45 + i * 0.95, line, size=NOTE_SIZE)
-    return fig
+        put(MARGIN, axis_bottom + layout.axis_height / ROW + 0.45 + i * 0.95, line, size=NOTE_SIZE)
 
 
 def _rule(transform, left: float, right: float, y: float, linewidth: float):

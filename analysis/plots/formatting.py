@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from analysis.engine.report import p_text
+
 RATIO_MEASURES = ("OR", "RR", "HR")
 PROPORTION_MEASURES = ("PR", "PLO", "PAS", "PFT")
 COMMON_EFFECT_METHODS = ("FE", "MH", "PETO")
@@ -75,17 +77,6 @@ def number(value: float | None, digits: int = 2) -> str:
 def effect_text(estimate: float | None, lower: float | None, upper: float | None, digits: int = 2) -> str:
     """'0.41 [0.13, 1.26]'."""
     return f"{number(estimate, digits)} [{number(lower, digits)}, {number(upper, digits)}]"
-
-
-def p_text(p: float | None) -> str:
-    """'p < 0.001', 'p = 0.004', 'p = 0.39'."""
-    if p is None or not math.isfinite(p):
-        return "p = NA"
-    if p < 0.001:
-        return "p < 0.001"
-    if p < 0.01:
-        return f"p = {p:.3f}"
-    return f"p = {p:.2f}"
 
 
 def statistic_text(value: float, digits: int = 2) -> str:

@@ -9,6 +9,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 from scipy import stats
 
+from analysis.engine.results import SmallStudyTest
+
 from .formatting import ANALYSIS_SCALE_NAMES, is_ratio, measure_name, model_name, p_text
 from .render import ARM_COLOURS, FONT_SIZE, GREY, INK, new_figure, style
 from .scales import linear_ticks, log_ticks, tick_label
@@ -30,7 +32,9 @@ def funnel_plot(result: dict, *, title: str | None = None, measure_label: str | 
     centre = result.get("estimate")
     captions = _captions(result, level)
     with style():
-        return _draw(yi, sei, centre, crit, log, label, title, captions, result.get("egger"))
+        return _draw(
+            yi, sei, centre, crit, log, label, title, captions, SmallStudyTest.from_json(result.get("egger"))
+        )
 
 
 def _captions(result: dict, level: float) -> list[str]:
@@ -40,11 +44,11 @@ def _captions(result: dict, level: float) -> list[str]:
             f"Pseudo {level:g}% confidence region around the pooled estimate, "
             f"{_lower_first(model_name(str(result.get('method', ''))))}"
         )
-    egger = result.get("egger")
-    if egger:
-        name = f"t({egger['df']})" if egger.get("df") is not None else "z"
+    egger = SmallStudyTest.from_json(result.get("egger"))
+    if egger is not None:
+        name = f"t({egger.df})" if egger.df is not None else "z"
         lines.append(
-            f"Egger's test for funnel plot asymmetry: {name} = {egger['statistic']:.2f}, {p_text(egger.get('pval'))}"
+            f"Egger's test for funnel plot asymmetry: {name} = {egger.statistic:.2f}, {p_text(egger.pval)}"
         )
         lines.append("Dotted line: Egger's regression of the effect on its standard error")
     return lines
@@ -83,7 +87,7 @@ def _draw(yi, sei, centre, crit, log, label, title, captions, egger) -> Figure:
         ax.plot(shown(lower), se_grid, color=GREY, linestyle=(0, (4, 3)), linewidth=0.8)
         ax.plot(shown(upper), se_grid, color=GREY, linestyle=(0, (4, 3)), linewidth=0.8)
         ax.plot(shown(np.array([middle, middle])), se_grid, color=INK, linewidth=0.8)
-    if egger:
+    if egger is not None:
         line_x, line_se = egger_line(egger, se_max)
         ax.plot(shown(line_x), line_se, color=ARM_COLOURS[1], linestyle=(0, (1.5, 1.5)), linewidth=1.0)
     ax.scatter(shown(yi), sei, s=22, facecolors="white", edgecolors=INK, linewidths=0.8, zorder=3)
@@ -111,7 +115,7 @@ def _draw(yi, sei, centre, crit, log, label, title, captions, egger) -> Figure:
     return fig
 
 
-def egger_line(egger: dict, se_max: float) -> tuple[np.ndarray, np.ndarray]:
+def egger_line(egger: SmallStudyTest, se_max: float) -> tuple[np.ndarray, np.ndarray]:
     """Egger's regression line yi = intercept + slope × sei (x values, se values)."""
     se = np.array([0.0, se_max])
-    return egger["intercept"] + egger["slope"] * se, se
+    return egger.intercept + egger.slope * se, se

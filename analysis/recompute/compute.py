@@ -92,15 +92,9 @@ def _pooled(analysis: Analysis, rows: list[dict], measure: str) -> dict:
         "mods": list(analysis.moderators or []) or None,
         "level": LEVEL,
     }
-    want_egger = len(rows) >= 3 and analysis.method not in ("MH", "PETO")
-    try:
-        return engine.run_pooled_analysis(rows, egger=want_egger, **options)
-    except engine.InputError as error:
-        if not (want_egger and str(error).startswith("Egger")):
-            raise
-    result = engine.run_pooled_analysis(rows, egger=False, **options)
-    result["warnings"].append("Egger's test left out: fewer than 3 studies with an effect size")
-    return result
+    # Egger's test on each analysis that can have one; the engine says when it is not applicable.
+    want_egger = analysis.method not in ("MH", "PETO")
+    return engine.run_pooled_analysis(rows, egger=want_egger, **options)
 
 
 def engine_rows(kind: str, rows: list[dict]) -> list[dict]:
@@ -189,8 +183,13 @@ def _time_to_event_ipd(analysis: Analysis, bundle: dict) -> dict:
                     interaction=covariate,
                 )
                 interactions.append(engine.json_safe(fit["interaction"]))
-            except engine.EngineError as error:
-                interactions.append({"covariate": covariate, "error": str(error)})
+            except Exception as error:  # one covariate's test must not take the analysis down
+                reason = (
+                    str(error)
+                    if isinstance(error, engine.EngineError)
+                    else f"{type(error).__name__}: {error}"
+                )
+                interactions.append({"covariate": covariate, "error": reason})
         result["interactions"] = interactions
     return engine.json_safe(result)
 
@@ -198,7 +197,5 @@ def _time_to_event_ipd(analysis: Analysis, bundle: dict) -> dict:
 def study_weights(numbers: dict) -> list[dict]:
     """Per-study weights (percent) from the engine's study rows."""
     return [
-        {"study": row.get("study"), "weight": row.get("weight")}
-        for row in numbers.get("studies", [])
-        if isinstance(row, dict)
+        {"study": row.study, "weight": row.weight} for row in engine.PooledResult.from_json(numbers).studies
     ]

@@ -6,8 +6,11 @@
 - Otherwise the engine runs and the result is inserted under a lock on the analysis row, only
   if no result of a newer version became current meanwhile (a late, older task never wins).
 - Data that moved on while computing: the task is queued again.
+- The engine refusing the data (EngineError) or any other error of the computation itself is
+  stored at once as a failed result with its message: a deterministic error gives the same answer
+  on every retry. Only infrastructure errors (database, broker) leave the task to be retried.
 - Each (version, definition) gets a bounded number of attempts, counted in the database, so a
-  message redelivered after every out-of-memory kill ends as a failed result instead of a loop.
+  message redelivered after every kill of its worker ends as a failed result instead of a loop.
 """
 
 import logging
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,6 +30,8 @@ from .compute import compute, definition_of, gather_input, input_hash, study_wei
 
 logger = logging.getLogger(__name__)
 
+# Errors of the services around the computation: worth a retry, unlike an error of the computation.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 KEEP_RESULTS = 20  # older results of an analysis are pruned (each holds its input rows)
 
 
@@ -142,6 +147,18 @@ def _test_delay() -> None:
         time.sleep(delay / 1000)
 
 
+def _test_fault() -> None:
+    """Make every computation raise, in tests only (a deterministic error in a real worker)."""
+    fault = getattr(settings, "RECOMPUTE_TEST_FAULT", "")
+    if fault and settings.ENVIRONMENT == "test":
+        raise ZeroDivisionError(fault)
+
+
+def computation_error_message(error: Exception) -> str:
+    """The real error, for the analysis page: its type and message (the traceback goes to the log)."""
+    return f"The computation failed: {type(error).__name__}: {error}"
+
+
 def recompute(*, analysis_id: int, worker: str = "") -> Outcome:
     """Bring one analysis's current result up to the data's current version (see the module docstring)."""
     analysis, v, bundle = _snapshot(analysis_id)
@@ -165,9 +182,12 @@ def recompute(*, analysis_id: int, worker: str = "") -> Outcome:
         "worker": worker,
     }
     if attempts > _max_attempts():
+        # What is known: attempts started and none stored a result or an error. Why they stopped
+        # (a killed worker, a lost connection) left no trace here, so the message guesses no cause.
         message = (
-            f"Gave up after {attempts - 1} attempts at data version {v}: the computation never finished "
-            "(the worker may have run out of memory). Change the data or the analysis to try again."
+            f"Gave up after {attempts - 1} attempts at data version {v}: each attempt started and "
+            "stopped before it stored a result, and no error was recorded (the worker process ended "
+            "or lost its connection during the computation). Change the data or the analysis to try again."
         )
         # Not carried forward to a later version like an ordinary result: the next change tries again.
         base["input_hash"] = f"gave-up:{digest}"[:64]
@@ -177,9 +197,16 @@ def recompute(*, analysis_id: int, worker: str = "") -> Outcome:
     started = time.perf_counter()
     _test_delay()
     try:
+        _test_fault()
         numbers = compute(analysis, bundle)
     except engine.EngineError as error:
         fields = {**base, "status": ResultStatus.FAILED, "error": str(error)}
+        status = "failed"
+    except INFRASTRUCTURE_ERRORS:
+        raise  # the task's retry (and the sweep) try again once the service is back
+    except Exception as error:
+        logger.exception("analysis %s failed at data version %s", analysis_id, v)
+        fields = {**base, "status": ResultStatus.FAILED, "error": computation_error_message(error)}
         status = "failed"
     else:
         fields = {

@@ -9,6 +9,8 @@ import math
 
 from django import template
 
+from analysis.engine.report import p_text
+
 register = template.Library()
 
 MISSING = "—"
@@ -36,10 +38,11 @@ def num(value, digits: int = 2) -> str:
 
 @register.filter
 def pval(value) -> str:
+    """'p < 0.001', 'p = 0.004', 'p = 0.39' (the formatter of every figure and report); a dash for none."""
     number = _number(value)
     if number is None:
         return MISSING
-    return "< 0.001" if number < 0.001 else f"{number:.3f}"
+    return p_text(number)
 
 
 @register.filter

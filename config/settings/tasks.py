@@ -76,6 +76,8 @@ CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
 RECOMPUTE_TEST_DELAY_MS = (
     env_int("OPENSYNTH_TEST_TASK_DELAY_MS", 0, minimum=0) if ENVIRONMENT == "test" else 0
 )
+# Tests only: every recomputation raises ZeroDivisionError with this message (a deterministic bug).
+RECOMPUTE_TEST_FAULT = env_str("OPENSYNTH_TEST_RECOMPUTE_FAULT", "") if ENVIRONMENT == "test" else ""
 # Import jobs whose worker stopped or whose task was lost get a new one (reviews/services/import_jobs.py).
 CELERY_BEAT_SCHEDULE["reviews-requeue-stalled-imports"] = {
     "task": "reviews.requeue_stalled_imports",

@@ -14,6 +14,8 @@ import json
 from django.utils.text import slugify
 
 from analysis import selectors
+from analysis.engine import MIN_STUDIES_FOR_SMALL_STUDY_TESTS, PooledResult, StudyResult
+from analysis.engine.results import SUMMARY_KEYS
 from analysis.models import Analysis, AnalysisResult, ResultStatus
 from analysis.recompute.compute import engine_rows
 
@@ -24,7 +26,8 @@ POOLED_KEYS = (
     "tau2", "tau2_ci_lower", "tau2_ci_upper", "tau", "i2", "i2_ci_lower", "i2_ci_upper", "h2",
     "q", "q_df", "q_pval",
 )  # fmt: skip
-SUMMARY_KEYS = ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper")
+# With moderators the pooled row holds the residual heterogeneity only.
+RESIDUAL_KEYS = ("k", "tau2", "tau", "i2", "h2", "q", "q_df", "q_pval")
 
 
 class NotExportable(Exception):
@@ -52,136 +55,139 @@ def file_stem(analysis: Analysis, result: AnalysisResult) -> str:
     return f"analysis-{analysis.pk}-{slugify(analysis.name)[:40] or 'analysis'}-v{result.data_version}"
 
 
-def _pooled_row(part: str, group, fit: dict) -> dict:
+def _pooled_row(part: str, group, fit: PooledResult, keys=POOLED_KEYS) -> dict:
     row = {"part": part, "group": group}
-    row.update({key: fit.get(key) for key in POOLED_KEYS})
-    summary = fit.get("summary") or {}
-    row.update({f"summary_{key}": summary.get(key) for key in SUMMARY_KEYS})
+    row.update({key: getattr(fit, key) if key in keys else None for key in POOLED_KEYS})
+    summary = fit.summary if keys is POOLED_KEYS else None
+    row.update({f"summary_{key}": getattr(summary, key, None) for key in SUMMARY_KEYS})
     return row
 
 
-def _study_rows(studies: list[dict], group=None) -> list[dict]:
-    rows = []
-    for study in studies:
-        summary = study.get("summary") or {}
-        rows.append(
-            {
-                "study": study.get("study"),
-                "group": group,
-                "source": study.get("source"),
-                "yi": study.get("yi"),
-                "vi": study.get("vi"),
-                "sei": study.get("sei"),
-                "ci_lower": study.get("ci_lower"),
-                "ci_upper": study.get("ci_upper"),
-                "weight": study.get("weight"),
-                **{f"summary_{key}": summary.get(key) for key in ("estimate", "ci_lower", "ci_upper")},
-            }
-        )
-    return rows
+def _study_rows(studies: list[StudyResult], group=None) -> list[dict]:
+    return [
+        {
+            "study": study.study,
+            "group": group,
+            "source": study.extra.get("source"),
+            "yi": study.yi,
+            "vi": study.vi,
+            "sei": study.sei,
+            "ci_lower": study.ci_lower,
+            "ci_upper": study.ci_upper,
+            "weight": study.weight,
+            **{
+                f"summary_{key}": getattr(study.summary, key, None)
+                for key in ("estimate", "ci_lower", "ci_upper")
+            },
+        }
+        for study in studies
+    ]
 
 
-def result_tables(analysis: Analysis, result: AnalysisResult) -> dict[str, list[dict]]:
-    """The tables of a result; only those the analysis has (subgroups, moderators, Cox ...)."""
-    numbers = result.numbers or {}
-    tables: dict[str, list[dict]] = {}
-    pooled = [] if "moderators" in numbers else [_pooled_row("overall", None, numbers)]
-    if "moderators" in numbers:
-        pooled.append(
-            _pooled_row(
-                "residual heterogeneity",
-                None,
-                {k: numbers.get(k) for k in ("k", "tau2", "tau", "i2", "h2", "q", "q_df", "q_pval")},
-            )
-        )
-    for name, group in (numbers.get("subgroups") or {}).items():
-        pooled.append(_pooled_row("subgroup", name, group))
-    tables["pooled"] = pooled
-    studies = _study_rows(numbers.get("studies") or [])
-    for name, group in (numbers.get("subgroups") or {}).items():
-        by_study = {row["study"]: row for row in _study_rows(group.get("studies") or [], name)}
+def _pooled_table(numbers: PooledResult) -> list[dict]:
+    """The overall estimate (or, with moderators, the residual heterogeneity) and each subgroup's."""
+    if numbers.regression is None:
+        pooled = [_pooled_row("overall", None, numbers)]
+    else:
+        pooled = [_pooled_row("residual heterogeneity", None, numbers, keys=RESIDUAL_KEYS)]
+    levels = numbers.subgroups.levels if numbers.subgroups else {}
+    pooled.extend(_pooled_row("subgroup", name, level) for name, level in levels.items())
+    return pooled
+
+
+def _study_table(numbers: PooledResult) -> list[dict]:
+    """One row per study, with its subgroup and its weight within the subgroup."""
+    studies = _study_rows(numbers.studies)
+    levels = numbers.subgroups.levels if numbers.subgroups else {}
+    for name, level in levels.items():
+        by_study = {row["study"]: row for row in _study_rows(level.studies, name)}
         for row in studies:
             if row["study"] in by_study:
                 row["group"] = name
                 row["weight_in_group"] = by_study[row["study"]]["weight"]
-    tables["studies"] = studies
+    return studies
+
+
+def _test(name: str, statistic, df, pval, **more) -> dict:
+    return {"test": name, "statistic": statistic, "df": df, "pval": pval, **more}
+
+
+def _tests_table(numbers: PooledResult) -> list[dict]:
+    """Every test the result holds: subgroup differences, QM, Egger, log-rank, interactions."""
     tests = []
-    if "q_between" in numbers:
+    if numbers.subgroups is not None:
+        between = numbers.subgroups
         tests.append(
-            {
-                "test": "subgroup differences",
-                "statistic": numbers.get("q_between"),
-                "df": numbers.get("df_between"),
-                "pval": numbers.get("q_between_pval"),
-            }
+            _test("subgroup differences", between.q_between, between.df_between, between.q_between_pval)
         )
-    if "qm" in numbers:
+    if numbers.regression is not None:
+        regression = numbers.regression
         tests.append(
-            {
-                "test": "moderators (QM)",
-                "statistic": numbers.get("qm"),
-                "df": numbers.get("qm_df"),
-                "pval": numbers.get("qm_pval"),
-                "r2": numbers.get("r2"),
-            }
+            _test("moderators (QM)", regression.qm, regression.qm_df, regression.qm_pval, r2=regression.r2)
         )
-    if numbers.get("egger"):
-        egger = numbers["egger"]
+    if numbers.egger is not None:
+        egger = numbers.egger
         tests.append(
-            {
-                "test": "Egger's regression",
-                "statistic": egger.get("statistic"),
-                "df": egger.get("df"),
-                "pval": egger.get("pval"),
-                "intercept": egger.get("intercept"),
-            }
+            _test("Egger's regression", egger.statistic, egger.df, egger.pval, intercept=egger.intercept)
         )
-    one_stage = numbers.get("one_stage") or {}
-    if one_stage.get("logrank"):
-        logrank = one_stage["logrank"]
+    one_stage = numbers.one_stage
+    if one_stage is not None and one_stage.logrank is not None:
+        logrank = one_stage.logrank
+        tests.append(_test("stratified log-rank", logrank.chi2, logrank.df, logrank.pval))
+    for interaction in numbers.interactions:
         tests.append(
-            {
-                "test": "stratified log-rank",
-                "statistic": logrank.get("chi2"),
-                "df": logrank.get("df"),
-                "pval": logrank.get("pval"),
-            }
+            _test(
+                f"treatment × {interaction.get('covariate')}",
+                interaction.get("chi2"),
+                interaction.get("df"),
+                interaction.get("pval"),
+                note=interaction.get("error"),
+            )
         )
-    for interaction in numbers.get("interactions") or []:
-        tests.append(
-            {
-                "test": f"treatment × {interaction.get('covariate')}",
-                "statistic": interaction.get("chi2"),
-                "df": interaction.get("df"),
-                "pval": interaction.get("pval"),
-                "note": interaction.get("error"),
-            }
-        )
-    if tests:
-        tables["tests"] = tests
-    if numbers.get("moderators"):
-        tables["moderators"] = [{"term": name, **values} for name, values in numbers["moderators"].items()]
-    if numbers.get("per_trial"):
-        tables["per_trial"] = [dict(row) for row in numbers["per_trial"]]
-    if one_stage.get("coefficients"):
+    return tests
+
+
+def _patient_level_tables(numbers: PooledResult) -> dict[str, list[dict]]:
+    """Per-trial estimates, the one-stage Cox coefficients and the Kaplan-Meier steps."""
+    tables = {}
+    if numbers.per_trial:
+        tables["per_trial"] = [dict(row) for row in numbers.per_trial]
+    one_stage = numbers.one_stage
+    if one_stage is not None and one_stage.coefficients:
         tables["cox"] = [
             {
                 "model": "one-stage Cox stratified by trial",
-                "n": one_stage.get("n"),
-                "events": one_stage.get("events"),
-                **term,
+                "n": one_stage.n,
+                "events": one_stage.events,
+                **term.to_json(),
             }
-            for term in one_stage["coefficients"]
+            for term in one_stage.coefficients
         ]
-    if one_stage.get("km_curves"):
+    if one_stage is not None and one_stage.km_curves:
         tables["km"] = [
-            {"treatment": curve.get("treatment"), **step}
-            for curve in one_stage["km_curves"]
-            for step in curve.get("steps") or []
+            {"treatment": curve.treatment, **step}
+            for curve in one_stage.km_curves
+            for step in curve.steps or []
         ]
-    if numbers.get("warnings") or numbers.get("notes") or result.warnings:
-        tables["notes"] = [{"kind": "warning", "text": t} for t in numbers.get("warnings") or []] + [
-            {"kind": "note", "text": t} for t in numbers.get("notes") or []
+    return tables
+
+
+def result_tables(analysis: Analysis, result: AnalysisResult) -> dict[str, list[dict]]:
+    """The tables of a result; only those the analysis has (subgroups, moderators, Cox ...)."""
+    numbers = PooledResult.from_json(result.numbers or {})
+    tables: dict[str, list[dict]] = {"pooled": _pooled_table(numbers), "studies": _study_table(numbers)}
+    tests = _tests_table(numbers)
+    if tests:
+        tables["tests"] = tests
+    if numbers.regression is not None and numbers.regression.moderators:
+        tables["moderators"] = [
+            {"term": name, **coefficient.to_json()}
+            for name, coefficient in numbers.regression.moderators.items()
+        ]
+    tables.update(_patient_level_tables(numbers))
+    if numbers.warnings or numbers.notes or result.warnings:
+        tables["notes"] = [{"kind": "warning", "text": t} for t in numbers.warnings or []] + [
+            {"kind": "note", "text": t} for t in numbers.notes or []
         ]
     return tables
 
@@ -235,8 +241,8 @@ def figure(analysis: Analysis, result: AnalysisResult, name: str, fmt: str) -> b
             shown, data_rows=None if numbers.get("per_trial") else rows, title=analysis.name
         )
     elif name == "funnel":
-        if len(numbers.get("studies") or []) < 3:
-            raise NotExportable("A funnel plot needs at least 3 studies.")
+        if len(numbers.get("studies") or []) < MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
+            raise NotExportable(f"A funnel plot needs at least {MIN_STUDIES_FOR_SMALL_STUDY_TESTS} studies.")
         fig = plots.funnel_plot(numbers)
     elif name == "km":
         one_stage = numbers.get("one_stage") or {}
@@ -251,10 +257,10 @@ def figure(analysis: Analysis, result: AnalysisResult, name: str, fmt: str) -> b
 
 
 def available_figures(analysis: Analysis, result: AnalysisResult) -> list[str]:
-    numbers = result.numbers or {}
+    numbers = PooledResult.from_json(result.numbers or {})
     names = ["forest"]
-    if len(numbers.get("studies") or []) >= 3:
+    if len(numbers.studies) >= MIN_STUDIES_FOR_SMALL_STUDY_TESTS:
         names.append("funnel")
-    if (numbers.get("one_stage") or {}).get("km_curves"):
+    if numbers.one_stage is not None and numbers.one_stage.km_curves:
         names.append("km")
     return names

@@ -21,6 +21,7 @@ import shlex
 import unicodedata
 from dataclasses import dataclass, field
 
+from analysis.engine import PooledResult
 from analysis.models import Analysis, AnalysisResult, HazardSource
 from analysis.recompute.compute import engine_rows, published_hr_rows
 from extraction.models import OutcomeKind
@@ -105,57 +106,62 @@ def _data_rows(rows: list[dict]) -> list[dict]:
 # ---- the platform's numbers under the script's names ----------------------------------------
 
 
-def _pooled_numbers(out: dict, prefix: str, numbers: dict, keys=POOLED) -> None:
+def _pooled_numbers(out: dict, prefix: str, fit, keys=POOLED) -> None:
     for key in keys:
-        _put(out, f"{prefix}.{key}", numbers.get(key))
+        _put(out, f"{prefix}.{key}", getattr(fit, key))
 
 
 def platform_numbers(analysis: Analysis, numbers: dict) -> dict[str, float]:
     """The stored result's numbers under the names the R script prints."""
     p = f"a{analysis.pk}"
     out: dict[str, float] = {}
-    if "moderators" in numbers:
+    result = PooledResult.from_json(numbers)
+    regression = result.regression
+    if regression is not None:
         for key in REGRESSION:
-            _put(out, f"{p}.{key}", numbers.get(key))
-        for term, values in (numbers.get("moderators") or {}).items():
+            # QM and R² are the regression's; k, tau², Q and I² the residual ones, on the result.
+            source = regression if hasattr(regression, key) else result
+            _put(out, f"{p}.{key}", getattr(source, key))
+        for term, coefficient in regression.moderators.items():
             for key in MODERATOR:
-                _put(out, f"{p}.mod[{label(term)}].{key}", values.get(key))
+                _put(out, f"{p}.mod[{label(term)}].{key}", getattr(coefficient, key))
     else:
-        _pooled_numbers(out, p, numbers)
+        _pooled_numbers(out, p, result)
         for key in ("estimate", "ci_lower", "ci_upper"):
-            _put(out, f"{p}.summary.{key}", (numbers.get("summary") or {}).get(key))
-    for study in numbers.get("studies") or []:
-        name = f"{p}.study[{label(study.get('study'))}]"
+            _put(out, f"{p}.summary.{key}", getattr(result.summary, key, None))
+    for study in result.studies:
+        name = f"{p}.study[{label(study.study)}]"
         for key in ("yi", "vi", "weight"):
-            _put(out, f"{name}.{key}", study.get(key))
-    for level, group in (numbers.get("subgroups") or {}).items():
-        for key in SUBGROUP:
-            _put(out, f"{p}.subgroup[{label(level)}].{key}", group.get(key))
-    _put(out, f"{p}.q_between", numbers.get("q_between"))
-    _put(out, f"{p}.q_between_pval", numbers.get("q_between_pval"))
-    egger = numbers.get("egger") or {}
-    _put(out, f"{p}.egger.statistic", egger.get("statistic"))
-    _put(out, f"{p}.egger.pval", egger.get("pval"))
-    for trial in numbers.get("per_trial") or []:
+            _put(out, f"{name}.{key}", getattr(study, key))
+    if result.subgroups is not None:
+        for level, group in result.subgroups.levels.items():
+            for key in SUBGROUP:
+                _put(out, f"{p}.subgroup[{label(level)}].{key}", getattr(group, key))
+        _put(out, f"{p}.q_between", result.subgroups.q_between)
+        _put(out, f"{p}.q_between_pval", result.subgroups.q_between_pval)
+    if result.egger is not None:
+        _put(out, f"{p}.egger.statistic", result.egger.statistic)
+        _put(out, f"{p}.egger.pval", result.egger.pval)
+    for trial in result.per_trial or []:
         _put(out, f"{p}.trial[{label(trial.get('study'))}].yi", trial.get("yi"))
         _put(out, f"{p}.trial[{label(trial.get('study'))}].sei", trial.get("sei"))
-    one_stage = numbers.get("one_stage") or {}
+    one_stage = result.one_stage
     if one_stage:
         for key in COX:
-            _put(out, f"{p}.cox.{key}", one_stage.get(key))
-        _put(out, f"{p}.cox.n", one_stage.get("n"))
-        _put(out, f"{p}.cox.events", one_stage.get("events"))
-        logrank = one_stage.get("logrank") or {}
-        _put(out, f"{p}.logrank.chi2", logrank.get("chi2"))
-        _put(out, f"{p}.logrank.pval", logrank.get("pval"))
-        for curve in one_stage.get("km_curves") or []:
-            arm = label(curve.get("treatment"))
-            _put(out, f"{p}.km[{arm}].n", curve.get("n"))
-            _put(out, f"{p}.km[{arm}].events", curve.get("events"))
-            for index, step in enumerate(curve.get("steps") or [], start=1):
+            _put(out, f"{p}.cox.{key}", getattr(one_stage, key))
+        _put(out, f"{p}.cox.n", one_stage.n)
+        _put(out, f"{p}.cox.events", one_stage.events)
+        if one_stage.logrank is not None:
+            _put(out, f"{p}.logrank.chi2", one_stage.logrank.chi2)
+            _put(out, f"{p}.logrank.pval", one_stage.logrank.pval)
+        for curve in one_stage.km_curves or []:
+            arm = label(curve.treatment)
+            _put(out, f"{p}.km[{arm}].n", curve.n)
+            _put(out, f"{p}.km[{arm}].events", curve.events)
+            for index, step in enumerate(curve.steps or [], start=1):
                 _put(out, f"{p}.km[{arm}].time.{index}", step.get("time"))
                 _put(out, f"{p}.km[{arm}].surv.{index}", step.get("surv"))
-    for interaction in numbers.get("interactions") or []:
+    for interaction in result.interactions:
         if "chi2" in interaction:
             name = f"{p}.interaction[{label(interaction.get('covariate'))}]"
             _put(out, f"{name}.chi2", interaction.get("chi2"))
@@ -211,7 +217,7 @@ def analysis_bundle(analysis: Analysis, result: AnalysisResult) -> AnalysisBundl
     )
     if kind == OutcomeKind.TIME_TO_EVENT and analysis.hazard_source != HazardSource.PUBLISHED:
         return _ipd_bundle(analysis, numbers, inputs, rows, bundle, stem, header)
-    egger = "egger" in numbers
+    egger = PooledResult.from_json(numbers).egger is not None
     if kind == OutcomeKind.TIME_TO_EVENT:
         pooled_rows = published_hr_rows(rows)
         bundle.files[f"{stem}.csv"] = tabular.csv_bytes(_data_rows(pooled_rows))

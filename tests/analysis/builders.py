@@ -55,3 +55,30 @@ def dichotomous_review(review, owner, reviewer, trials=TRIALS, name="Tuberculosi
         built.extractions[study.pk] = final
         built.arms[study.pk] = (experimental, control)
     return built
+
+
+def continuous_review(review, owner, reviewer, trials, name="Pain score") -> Built:
+    """A continuous outcome; ``trials`` are (label, (mean, sd, n) experimental, (mean, sd, n) control)."""
+    outcome = extraction.outcome_create(review=review, user=owner, name=name, kind=OutcomeKind.CONTINUOUS)
+    built = Built(outcome)
+    for label, experimental_numbers, control_numbers in trials:
+        study = extraction.study_create(review=review, user=owner, label=label)
+        experimental = extraction.arm_create(study=study, user=owner, label="Treatment")
+        control = extraction.arm_create(study=study, user=owner, label="Control")
+        final = extraction.extraction_open(study=study, user=reviewer)
+        for arm, numbers in ((experimental, experimental_numbers), (control, control_numbers)):
+            for key, value in zip(("mean", "sd", "n"), numbers, strict=True):
+                save(final, reviewer, events_cell(outcome, arm, key), value)
+        built.studies.append(study)
+        built.extractions[study.pk] = final
+        built.arms[study.pk] = (experimental, control)
+    return built
+
+
+# Three trials with SD 2 and n 50 in every arm: every study has the same variance, so Egger's
+# regression of the effect on its standard error has nothing to regress on.
+EQUAL_VARIANCE_TRIALS = [
+    ("Equal A 2001", (5.0, 2, 50), (4.0, 2, 50)),
+    ("Equal B 2005", (6.0, 2, 50), (4.5, 2, 50)),
+    ("Equal C 2010", (5.5, 2, 50), (5.0, 2, 50)),
+]

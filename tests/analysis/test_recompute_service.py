@@ -6,7 +6,13 @@ from analysis import engine, services
 from analysis.models import AnalysisResult, ResultStatus
 from analysis.recompute.compute import gather_input
 from extraction.selectors.analysis_input import analysis_rows
-from tests.analysis.builders import dichotomous_review, events_cell, save
+from tests.analysis.builders import (
+    EQUAL_VARIANCE_TRIALS,
+    continuous_review,
+    dichotomous_review,
+    events_cell,
+    save,
+)
 
 
 @pytest.fixture
@@ -129,6 +135,37 @@ def test_attempts_are_bounded_per_version(review, analysis, settings):
     assert services.recompute(analysis_id=analysis.pk).status == "gave_up"
     result = current(analysis)
     assert result.status == ResultStatus.FAILED and "Gave up after 2 attempts" in result.error
+    assert services.recompute(analysis_id=analysis.pk).status == "current"
+
+
+def test_giving_up_says_what_is_known_and_blames_no_cause_without_evidence(review, analysis, settings):
+    settings.RECOMPUTE_MAX_ATTEMPTS = 2
+    version = review.__class__.objects.get(pk=review.pk).data_version
+    type(analysis).objects.filter(pk=analysis.pk).update(
+        attempt_data_version=version, attempt_definition_version=analysis.definition_version, attempts=2
+    )
+    services.recompute(analysis_id=analysis.pk)
+    error = current(analysis).error
+    assert "memory" not in error
+    assert "no error was recorded" in error and f"data version {version}" in error
+
+
+def test_equal_variances_store_the_analysis_with_eggers_test_not_applicable(review, owner, reviewer):
+    built = continuous_review(review, owner, reviewer, EQUAL_VARIANCE_TRIALS)
+    analysis = services.analysis_create(review=review, user=owner, outcome=built.outcome, name="Equal")
+    assert services.recompute(analysis_id=analysis.pk).status == "stored"
+    result = current(analysis)
+    assert result.status == ResultStatus.OK
+    assert "same standard error" in result.numbers["not_applicable"]["egger"]
+    assert any("Egger's test not applicable" in warning for warning in result.warnings)
+
+
+def test_a_computation_that_raises_is_failed_at_once_with_its_error(analysis, settings):
+    settings.RECOMPUTE_TEST_FAULT = "division by zero in a test"
+    assert services.recompute(analysis_id=analysis.pk).status == "failed"
+    result = current(analysis)
+    assert result.status == ResultStatus.FAILED
+    assert result.error == "The computation failed: ZeroDivisionError: division by zero in a test"
     assert services.recompute(analysis_id=analysis.pk).status == "current"
 
 

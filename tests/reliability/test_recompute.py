@@ -7,6 +7,7 @@ task, tasks lost before they reached the broker, and data the engine refuses.
 """
 
 import subprocess
+import time
 
 import pytest
 from django.urls import reverse
@@ -16,7 +17,13 @@ from analysis.models import Analysis, AnalysisResult, ResultStatus
 from analysis.tasks import sweep_stale_analyses
 from extraction.selectors.analysis_input import analysis_rows
 from reviews.models import Review
-from tests.analysis.builders import dichotomous_review, events_cell, save
+from tests.analysis.builders import (
+    EQUAL_VARIANCE_TRIALS,
+    continuous_review,
+    dichotomous_review,
+    events_cell,
+    save,
+)
 from tests.workers import WorkerProcess, require_worker_services, wait_for
 
 pytestmark = pytest.mark.services
@@ -196,6 +203,57 @@ def test_a_failing_analysis_shows_its_error(
         reverse("api-analysis-status", kwargs={"review_id": review.pk, "analysis_id": analysis.pk})
     )
     assert status.json()["state"] == "failed" and "needs at least 2 studies" in status.json()["error"]
+
+
+def assert_attempts_do_not_loop(analysis):
+    """One attempt (two when two deliveries of the same version race), and no more come after it."""
+    attempts = Analysis.objects.get(pk=analysis.pk).attempts
+    assert 1 <= attempts <= 2
+    time.sleep(3)
+    assert Analysis.objects.get(pk=analysis.pk).attempts == attempts
+
+
+def test_a_part_that_cannot_be_computed_is_not_applicable_and_the_analysis_is_current_at_once(
+    celery_worker_process, review, owner, reviewer, client
+):
+    built = continuous_review(review, owner, reviewer, EQUAL_VARIANCE_TRIALS)
+    analysis = default_analysis(built, celery_worker_process)
+    # Egger's regression has nothing to regress on when every study has the same variance.
+    result = wait_for_current(analysis.pk, review, celery_worker_process, timeout=20)
+    assert result.status == ResultStatus.OK, result.error
+    assert result.numbers["k"] == 3
+    assert "same standard error" in result.numbers["not_applicable"]["egger"]
+    assert_attempts_do_not_loop(analysis)
+
+    client.force_login(reviewer)
+    page = client.get(reverse("analysis:detail", kwargs={"review_id": review.pk, "analysis_id": analysis.pk}))
+    assert "same standard error" in page.content.decode()
+
+
+def test_a_computation_that_raises_is_failed_at_once_with_its_error_and_not_retried(
+    transactional_db, review, owner, reviewer, tmp_path, monkeypatch
+):
+    require_worker_services()
+    from analysis.recompute_queue import forget_marks
+    from config.celery import app
+
+    app.control.purge()
+    forget_marks()
+    built = dichotomous_review(review, owner, reviewer)
+    # Read by the worker process only: its every computation raises this (a deterministic bug).
+    monkeypatch.setenv("OPENSYNTH_TEST_RECOMPUTE_FAULT", "division by zero in a test")
+    worker = WorkerProcess(tmp_path / "worker.log").start()
+    try:
+        analysis = default_analysis(built, worker)
+        result = wait_for_current(analysis.pk, review, worker, timeout=20)
+        assert result.status == ResultStatus.FAILED
+        assert result.error == "The computation failed: ZeroDivisionError: division by zero in a test"
+        assert "memory" not in result.error
+        assert sweep_stale_analyses() == 0  # a failed result is current: nothing is queued again
+        assert_attempts_do_not_loop(analysis)
+        assert AnalysisResult.objects.filter(analysis=analysis).count() == 1
+    finally:
+        worker.stop()
 
 
 def test_the_beat_schedule_runs_the_sweep(settings):
