@@ -234,7 +234,7 @@ def test_a_computation_that_raises_is_failed_at_once_with_its_error_and_not_retr
     transactional_db, review, owner, reviewer, tmp_path, monkeypatch
 ):
     require_worker_services()
-    from analysis.recompute_queue import forget_marks
+    from analysis.recompute.marks import forget_marks
     from config.celery import app
 
     app.control.purge()
