@@ -1,6 +1,6 @@
 """What the test suite reads: whether missing services fail or skip, and faster hashing."""
 
-from config.env import env_bool, env_int
+from config.env import env_bool, env_int, env_str
 
 from .environment import ENVIRONMENT
 
@@ -18,3 +18,5 @@ FAULT_ROUNDS = env_int("OPENSYNTH_FAULT_ROUNDS", 2, minimum=1) if ENVIRONMENT ==
 FAULT_OUTAGE_SECONDS = (
     env_int("OPENSYNTH_FAULT_OUTAGE_SECONDS", 10, minimum=1) if ENVIRONMENT == "test" else 0
 )
+# The worker pool the fault tests run (prefork, as production; threads or solo to compare).
+FAULT_WORKER_POOL = env_str("OPENSYNTH_FAULT_WORKER_POOL", "prefork") if ENVIRONMENT == "test" else ""

@@ -78,13 +78,22 @@ def celery_command(*arguments: str) -> list[str]:
 
 
 class Workers:
-    """A Celery worker (prefork, 2 processes) and beat on ``redis_url`` and the test database, supervised.
+    """A Celery worker (prefork with 2 processes unless told) and beat on ``redis_url`` and the test database, supervised.
 
     ``sweep_seconds`` and ``stall_seconds`` shorten the periodic sweep so a short CI run sees
     the catch-up that production's defaults (30 s, 60 s) give within about 90 s.
     """
 
-    def __init__(self, folder: Path, redis_url: str, *, sweep_seconds=3, stall_seconds=10, task_delay_ms=0):
+    def __init__(
+        self,
+        folder: Path,
+        redis_url: str,
+        *,
+        pool="prefork",
+        sweep_seconds=3,
+        stall_seconds=10,
+        task_delay_ms=0,
+    ):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.env = {

@@ -39,7 +39,9 @@ def private_redis(transactional_db, tmp_path, settings):
 
 @pytest.fixture
 def workers(private_redis, tmp_path):
-    running = Workers(tmp_path / "processes", private_redis.url, task_delay_ms=800).start()
+    running = Workers(
+        tmp_path / "processes", private_redis.url, pool=django_settings.FAULT_WORKER_POOL, task_delay_ms=800
+    ).start()
     wait_until(workers_answering, 90, lambda: f"the worker to answer:\n{running.worker_log()}")
     yield running
     running.stop()
@@ -181,6 +183,7 @@ def test_redis_killed_and_down_during_edits_every_save_kept_and_every_analysis_c
             "analyses stale after recovery": len(stale_analyses(review)),
             "max s to current after Redis returned": f"{max(times):.1f}",
             "worker deaths (restarted)": workers.deaths(),
+            "pool": django_settings.FAULT_WORKER_POOL,
         },
     )
     assert editor.attempted == editor.kept and editor.lost_writes() == 0
