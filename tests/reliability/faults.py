@@ -163,3 +163,56 @@ def workers_answering(timeout: float = 2.0) -> list[str]:
         return sorted(name for reply in app.control.ping(timeout=timeout) for name in reply)
     except Exception:  # the broker is down
         return []
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on a free port in a temporary folder, so it can be restarted.
+
+    The machine's own PostgreSQL service is never touched. initdb and the server refuse to run
+    as root, so as root they run as the ``postgres`` user.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = free_port()
+        self.data = folder / "data"
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        self.bin = bins[-1] if bins else None
+
+    @property
+    def available(self) -> bool:
+        return self.bin is not None and (self.bin / "initdb").exists()
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+    def create(self) -> "PostgresCluster":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"
+        )
+        return self.start()
+
+    def start(self) -> "PostgresCluster":
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "log"),
+            "-w",
+            "start",
+        )
+        return self
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def url(self, name: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
