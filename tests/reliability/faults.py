@@ -110,7 +110,15 @@ class Workers:
         self.worker = Child(
             "worker",
             celery_command(
-                "worker", "--concurrency", "2", "--without-gossip", "--without-mingle", "--hostname", name
+                "worker",
+                "--pool",
+                pool,
+                "--concurrency",
+                "1" if pool == "solo" else "2",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                name,
             ),
         )
         self.beat = Child("beat", celery_command("beat"))
