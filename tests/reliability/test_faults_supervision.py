@@ -124,7 +124,7 @@ def wait_until(condition, timeout: float, what: str):
 
 
 @pytest.mark.services
-def test_rundev_restarts_a_killed_worker_while_the_web_server_keeps_running(tmp_path):
+def test_rundev_restarts_a_killed_worker_while_the_web_server_keeps_running(tmp_path, capsys):
     env = development_env(tmp_path)
     alone = healthcheck(env, timeout=1)
     assert alone.returncode != 0 and "0 answered the ping" in alone.stderr
@@ -146,9 +146,10 @@ def test_rundev_restarts_a_killed_worker_while_the_web_server_keeps_running(tmp_
             "the restarted worker to answer the ping",
         )
         back_after = time.monotonic() - killed_at
-        print(
-            f"\nworker killed with SIGKILL under rundev: a new worker answered the ping after {back_after:.1f} s"
-        )
+        with capsys.disabled():
+            print(
+                f"\nworker killed with SIGKILL under rundev: a new worker answered the ping after {back_after:.1f} s"
+            )
         assert second != first and alive(second) and not alive(first)
         assert "workers answering: 1" in answered.stdout
         assert back_after < BACK_WITHIN_SECONDS
