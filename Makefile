@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
+
+# Test processes for `make test`: tests waiting on workers, browsers and the database leave the
+# CPU free, so three share two cores well. Each takes its own Redis database below REDIS_URL's
+# (tests/environment.py): 15, 14, 13 in CI.
+TEST_WORKERS ?= 3
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +28,14 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	OPENSYNTH_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
 
-# The whole suite, lint included; non-zero on any failure.
+# The whole suite, lint included; non-zero on any failure. Tests marked xdist_group run in one
+# process, one after the other.
 test: lint
-	OPENSYNTH_ENV=test $(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# The edit-test loop: engine, parsers and services; no browser, worker or service tests.
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -q -m "not services and not browser"
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run_all.py

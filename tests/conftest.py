@@ -5,7 +5,12 @@ People: ``owner`` (creates the review), ``reviewer`` and ``viewer`` (members),
 Tests that need PostgreSQL, Redis, a worker process or Chromium call
 ``require_service``: it skips on a developer's machine that lacks the service
 and fails in CI, where OPENSYNTH_REQUIRE_SERVICES=1.
+
+The environment (OPENSYNTH_ENV=test, one Redis database and data folder per
+xdist worker) is set earlier, by the plugin ``tests.environment``.
 """
+
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,6 +21,22 @@ from reviews import services
 from reviews.models import Role
 
 PASSWORD = "correct horse battery staple"
+
+TESTS = Path(__file__).resolve().parent
+# Fixtures that start real processes or servers: a test that uses one is a service test.
+SERVICE_FIXTURES = {"celery_worker_process", "live_server"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook selects by ``-m``
+def pytest_collection_modifyitems(config, items):
+    """Mark by place and fixture, so ``make test-fast`` (``-m "not services and not browser"``)
+    leaves out every browser, worker and service test without each file having to say so."""
+    for item in items:
+        folders = item.path.parents
+        if TESTS / "browser" in folders:
+            item.add_marker(pytest.mark.browser)
+        if TESTS / "reliability" in folders or SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
 
 
 def require_service(available: bool, what: str) -> None:
