@@ -27,6 +27,14 @@ TESTS = Path(__file__).resolve().parent
 SERVICE_FIXTURES = {"celery_worker_process", "live_server"}
 
 
+def _commits_for_real(item) -> bool:
+    """A transactional test is about commits seen by other connections, threads or processes."""
+    marker = item.get_closest_marker("django_db")
+    return "transactional_db" in getattr(item, "fixturenames", ()) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook selects by ``-m``
 def pytest_collection_modifyitems(config, items):
     """Mark by place and fixture, so ``make test-fast`` (``-m "not services and not browser"``)
@@ -35,7 +43,11 @@ def pytest_collection_modifyitems(config, items):
         folders = item.path.parents
         if TESTS / "browser" in folders:
             item.add_marker(pytest.mark.browser)
-        if TESTS / "reliability" in folders or SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if (
+            TESTS / "reliability" in folders
+            or SERVICE_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or _commits_for_real(item)
+        ):
             item.add_marker(pytest.mark.services)
 
 

@@ -1,6 +1,8 @@
 """The test configuration itself: test settings without any variable set, and parallel workers kept apart."""
 
+import inspect
 import os
+import sys
 
 import pytest
 from django.conf import settings
@@ -38,3 +40,18 @@ def test_each_xdist_worker_has_its_own_data_folder_and_database(db):
     if connection.vendor == "postgresql":
         # The database the worker processes that tests start are given.
         assert workers.test_database_url().endswith(f"_{WORKER}")
+
+
+def test_make_test_fast_leaves_out_every_test_that_starts_a_worker_a_browser_or_a_server(request):
+    """Everything ``-m "not services and not browser"`` keeps runs without processes or servers of its own."""
+    starters = {"celery_worker_process", "live_server", "chromium", "new_page", "transactional_db"}
+    kept = [
+        item
+        for item in request.session.items
+        if not item.get_closest_marker("services") and not item.get_closest_marker("browser")
+    ]
+    assert kept, "the fast selection keeps some tests"
+    for item in kept:
+        assert not starters & set(getattr(item, "fixturenames", ())), item.nodeid
+    for module in {item.module for item in kept if getattr(item, "module", None)} - {sys.modules[__name__]}:
+        assert "WorkerProcess(" not in inspect.getsource(module), module.__name__
