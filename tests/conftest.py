@@ -10,6 +10,7 @@ The environment (OPENSYNTH_ENV=test, one Redis database and data folder per
 xdist worker) is set earlier, by the plugin ``tests.environment``.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,12 @@ def pytest_collection_modifyitems(config, items):
             or _commits_for_real(item)
         ):
             item.add_marker(pytest.mark.services)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The longest tests first (workers, faults, Chromium), so that at the end no process is left
+        # alone with one of them while the others have finished. xdist hands tests out in this order.
+        items.sort(
+            key=lambda item: not (item.get_closest_marker("services") or item.get_closest_marker("browser"))
+        )
 
 
 def require_service(available: bool, what: str) -> None:
