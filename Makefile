@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 # CPU free, so three share two cores well. Each takes its own Redis database below REDIS_URL's
 # (tests/environment.py): 15, 14, 13 in CI.
 TEST_WORKERS ?= 3
+# More pytest options for either target, e.g. PYTEST_ARGS="--durations=30".
+PYTEST_ARGS ?=
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,11 +33,11 @@ lint: $(BIN)/.installed
 # The whole suite, lint included; non-zero on any failure. Tests marked xdist_group run in one
 # process, one after the other.
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The edit-test loop: engine, parsers and services; no browser, worker or service tests.
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -q -m "not services and not browser"
+	$(BIN)/python -m pytest -q -m "not services and not browser" $(PYTEST_ARGS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run_all.py
