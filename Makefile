@@ -35,9 +35,16 @@ lint: $(BIN)/.installed
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# The edit-test loop: engine, parsers and services; no browser, worker or service tests.
+# The edit-test loop: the engine, figures, parsers and the services of each app; no browser,
+# worker or service tests, no page or permission matrices (make test runs everything).
+FAST_TESTS := tests/analysis/engine tests/analysis/plots tests/analysis/test_recompute_service.py \
+	tests/reviews/importing tests/reviews/test_services.py tests/reviews/test_screening.py \
+	tests/reviews/test_conflicts.py tests/reviews/test_duplicates.py tests/reviews/test_kappa.py \
+	tests/reviews/test_prisma.py tests/extraction/test_values.py tests/extraction/test_dual.py \
+	tests/extraction/test_history_and_version.py tests/extraction/test_studies.py \
+	tests/extraction/test_analysis_input.py tests/extraction/test_ipd.py tests/test_suite_environment.py
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -q -m "not services and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not services and not browser and not shared" $(PYTEST_ARGS) $(FAST_TESTS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run_all.py
