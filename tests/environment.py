@@ -54,6 +54,19 @@ else:
     os.environ["OPENSYNTH_DATA_DIR"] = str(_made_data_dir)
 
 
+def pytest_configure(config):
+    """In the main process of ``-n N``: refuse too few Redis databases before any worker starts.
+
+    Otherwise the workers that cannot start are replaced again and again and the run ends with
+    "no tests ran" (exit code 5) instead of this reason.
+    """
+    workers = (
+        len(getattr(config.option, "tx", None) or []) if getattr(config.option, "dist", "no") != "no" else 0
+    )
+    if not WORKER and workers and os.environ.get("REDIS_URL"):
+        redis_url_for_worker(os.environ["REDIS_URL"], workers - 1)
+
+
 def pytest_unconfigure(config):
     if _made_data_dir is not None:
         shutil.rmtree(_made_data_dir, ignore_errors=True)
