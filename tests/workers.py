@@ -6,6 +6,7 @@ part of the broker or worker is mocked.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +19,10 @@ from django.db import connection
 from tests.conftest import require_service
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The kernel kills the worker when the test process dies (util-linux's setpriv; essential on Debian).
+# A test process that ends without its teardown (killed, crashed, interrupted) would otherwise leave
+# a worker on its Redis database, to take the tasks of the next run's tests.
+DIE_WITH_THE_TEST_PROCESS = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
 
 
 def redis_available() -> bool:
@@ -65,6 +70,7 @@ class WorkerProcess:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
+                *DIE_WITH_THE_TEST_PROCESS,
                 sys.executable,
                 "-m",
                 "celery",
