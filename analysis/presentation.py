@@ -8,6 +8,7 @@ import logging
 
 from django.core.cache import cache
 
+from analysis import plots
 from analysis.engine import MIN_STUDIES_FOR_SMALL_STUDY_TESTS, PooledResult
 from analysis.models import Analysis, ResultStatus
 from analysis.recompute.compute import engine_rows
@@ -52,10 +53,6 @@ FIGURE_NAMES = {
 
 def _plot(name: str, not_drawn: dict[str, str], *args, **kwargs) -> str:
     """One figure as inline SVG; empty, with the reason in ``not_drawn``, when it cannot be drawn."""
-    try:
-        from analysis import plots
-    except ImportError:  # pragma: no cover - the plots package ships with the app
-        return ""
     draw = getattr(plots, name, None)
     if draw is None:
         return ""

@@ -6,6 +6,7 @@ import re
 
 import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from pylatexenc.latex2text import LatexNodes2Text  # a dependency of bibtexparser
 
 from .records import (
     ParsedRecord,
@@ -26,12 +27,7 @@ FORMAT = "bibtex"
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _LATEX_MARKS = re.compile(r"[\\{}$~]")
 
-try:  # pylatexenc comes with bibtexparser; without it, braces are still stripped.
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    _LATEX = LatexNodes2Text()
-except ImportError:  # pragma: no cover
-    _LATEX = None
+_LATEX = LatexNodes2Text()
 
 
 def parse_bibtex(text: str, max_records: int | None = None) -> ParseResult:
@@ -70,11 +66,10 @@ def _describe(block: ParsingFailedBlock) -> str:
 def latex_to_text(value: str) -> str:
     """Plain text from a BibTeX value: accents decoded ({\\"u} -> ü), protective braces removed."""
     if _LATEX_MARKS.search(value):
-        if _LATEX is not None:
-            try:
-                value = _LATEX.latex_to_text(value)
-            except Exception:  # noqa: BLE001 - malformed LaTeX must not lose the record
-                pass
+        try:
+            value = _LATEX.latex_to_text(value)
+        except Exception:  # noqa: BLE001 - malformed LaTeX must not lose the record
+            pass
         value = value.replace("{", "").replace("}", "")
     return clean_text(value)
 
