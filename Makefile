@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 .PHONY: run test test-fast lint bench clean
 
 # Test processes for `make test`: tests waiting on workers, browsers and the database leave the
-# CPU free, so three share two cores well. Each takes its own Redis database below REDIS_URL's
-# (tests/environment.py): 15, 14, 13 in CI.
-TEST_WORKERS ?= 3
+# CPU free, so four share two cores well (4 min 15 s against 6 min 45 s with three, README
+# "Figures"). Each takes its own Redis database below REDIS_URL's (tests/environment.py): 15 to 12 in CI.
+TEST_WORKERS ?= 4
 # More pytest options for either target, e.g. PYTEST_ARGS="--durations=30".
 PYTEST_ARGS ?=
 
