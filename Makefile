@@ -41,6 +41,7 @@ test: lint
 FAST_TESTS := tests/analysis/engine tests/analysis/plots tests/analysis/test_recompute_service.py \
 	tests/reviews/importing tests/reviews/test_services.py tests/reviews/test_screening.py \
 	tests/reviews/test_conflicts.py tests/reviews/test_duplicates.py tests/reviews/test_kappa.py \
+	tests/reviews/test_screening_rules.py \
 	tests/reviews/test_prisma.py tests/extraction/test_values.py tests/extraction/test_dual.py \
 	tests/extraction/test_history_and_version.py tests/extraction/test_studies.py \
 	tests/extraction/test_analysis_input.py tests/extraction/test_ipd.py tests/test_suite_environment.py
