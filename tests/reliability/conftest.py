@@ -4,6 +4,22 @@ from tests.workers import WorkerProcess, require_worker_services
 
 
 @pytest.fixture
+def world(review, other_review, owner, reviewer, viewer, outsider, settings, tmp_path):
+    """Objects of ``review`` for every path parameter (tests/reliability/world.py), files in tmp_path."""
+    from tests.reliability.world import build_world
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_world(
+        review=review,
+        other_review=other_review,
+        owner=owner,
+        reviewer=reviewer,
+        viewer=viewer,
+        outsider=outsider,
+    )
+
+
+@pytest.fixture
 def celery_worker_process(transactional_db, tmp_path):
     """A real worker process on Redis and the test PostgreSQL database; stopped after the test."""
     require_worker_services()

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from core import services as core_services
 from core.pagination import CappedLimitOffsetPagination
 from tests.reliability.matrix_probe import openapi_schema
-from tests.reliability.world import build_world, routes
+from tests.reliability.world import routes
 
 # Arrays whose length is bounded: by what owners set up, or by a limit in their selector.
 BOUNDED_ARRAYS = {
@@ -71,18 +71,7 @@ def test_every_bare_array_endpoint_is_one_whose_size_is_bounded():
     assert not stale, f"no longer bare arrays (paginated or gone), take them off the lists: {stale}"
 
 
-def test_every_paginated_list_endpoint_caps_an_oversize_limit(
-    review, other_review, owner, reviewer, viewer, outsider, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    world = build_world(
-        review=review,
-        other_review=other_review,
-        owner=owner,
-        reviewer=reviewer,
-        viewer=viewer,
-        outsider=outsider,
-    )
+def test_every_paginated_list_endpoint_caps_an_oversize_limit(world, viewer, settings):
     core_services.api_token_create(user=viewer, name="a second one")
     core_services.api_token_create(user=viewer, name="a third one")
     paged, _ = list_endpoints()

@@ -21,7 +21,7 @@ on top of the table, rules hold whatever it says: no route of a review answers a
 import pytest
 
 from tests.reliability.matrix_probe import body_format, methods_of, openapi_schema, probe
-from tests.reliability.world import ROLES, build_world, routes
+from tests.reliability.world import ROLES, routes
 
 EXPECTED = {
     ("home", "get"): "ooool",
@@ -277,18 +277,7 @@ def test_every_route_has_an_expectation():
 
 
 @pytest.mark.parametrize("index,role", list(enumerate(ROLES)))
-def test_permission_matrix(
-    request, index, role, review, other_review, owner, reviewer, viewer, outsider, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    world = build_world(
-        review=review,
-        other_review=other_review,
-        owner=owner,
-        reviewer=reviewer,
-        viewer=viewer,
-        outsider=outsider,
-    )
+def test_permission_matrix(request, index, role, world):
     schema, found = combinations()
     wrong, broken_rules, checked = [], [], 0
     for route, method in found:

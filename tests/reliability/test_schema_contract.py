@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.reliability.matrix_probe import openapi_schema
-from tests.reliability.world import build_world, routes
+from tests.reliability.world import routes
 
 CASES = [
     ("downloads_api:review-file", {"name": "prisma.csv"}),
@@ -29,18 +29,7 @@ def documented_200(schema: dict, path: str) -> dict:
 
 
 @pytest.mark.parametrize("name,overrides", CASES, ids=[f"{n}-{o.get('name', '')}" for n, o in CASES])
-def test_the_answer_is_what_the_schema_documents(
-    name, overrides, review, other_review, owner, reviewer, viewer, outsider, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    world = build_world(
-        review=review,
-        other_review=other_review,
-        owner=owner,
-        reviewer=reviewer,
-        viewer=viewer,
-        outsider=outsider,
-    )
+def test_the_answer_is_what_the_schema_documents(name, overrides, world, owner):
     route = next(r for r in routes() if r.name == name)
     world.by_route[name] = overrides
     client = APIClient()
