@@ -297,7 +297,9 @@ class _Heartbeat:
 
     A thread rather than stamps at steps of the job: parsing a large file and finding its
     duplicates run for minutes without a step to stamp at. The thread dies with its process, so a
-    killed worker's stamp goes stale. SQLite allows one writer at a time, so there is no thread.
+    killed worker's stamp goes stale. On SQLite (development) a stamp waits while the job's own
+    insert transaction holds the one write lock, and is retried at the next beat if it times out;
+    without the thread there, every import longer than IMPORT_STALL_SECONDS would be restarted.
     """
 
     def __init__(self, import_id: int):
@@ -306,11 +308,10 @@ class _Heartbeat:
         self.thread: threading.Thread | None = None
 
     def __enter__(self) -> _Heartbeat:
-        if connections["default"].vendor == "postgresql":
-            self.thread = threading.Thread(
-                target=self._beat, name=f"import-{self.import_id}-heartbeat", daemon=True
-            )
-            self.thread.start()
+        self.thread = threading.Thread(
+            target=self._beat, name=f"import-{self.import_id}-heartbeat", daemon=True
+        )
+        self.thread.start()
         return self
 
     def _beat(self) -> None:
