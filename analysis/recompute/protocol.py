@@ -99,18 +99,26 @@ def _count_attempt(analysis: Analysis, v: int) -> int:
 def _store(analysis_id: int, v: int, d: int, fields: dict) -> bool:
     """Insert a result and make it current, unless a result at least as new is current already."""
     with transaction.atomic():
+        # Lock the analysis row alone, then read its current result in a second statement. Joined
+        # into the locking statement, a result made current by a concurrent task while this one
+        # waited would read as NULL (PostgreSQL re-checks only the locked row after the wait, and
+        # the outer join then finds no match), and a late, older task would replace a newer result.
         locked = (
-            Analysis.objects.select_for_update(of=("self",))
+            Analysis.objects.select_for_update()
             .filter(pk=analysis_id)
-            .values_list(
-                "definition_version", "current_result__data_version", "current_result__definition_version"
-            )
+            .values_list("definition_version", "current_result_id")
             .first()
         )
-        if locked is None:
+        if locked is None or locked[0] != d:
             return False
-        definition_version, *current = locked
-        if definition_version != d or (current[0] is not None and tuple(current) >= (v, d)):
+        current = (
+            AnalysisResult.objects.filter(pk=locked[1])
+            .values_list("data_version", "definition_version")
+            .first()
+            if locked[1] is not None
+            else None
+        )
+        if current is not None and tuple(current) >= (v, d):
             return False
         result = AnalysisResult.objects.create(
             analysis_id=analysis_id, data_version=v, definition_version=d, **fields
